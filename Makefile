@@ -1,0 +1,37 @@
+# Two commands do all the set-up: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint setup graphviz bench clean
+
+setup: $(STAMP) graphviz
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "microgradnet needs Python >= 3.10, found " + sys.version.split()[0])'
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  echo "microgradnet: '$(PYTHON) -m venv' failed; installing python3-venv ..."; \
+	  (apt-get install -y -qq python3-venv || sudo apt-get install -y -qq python3-venv) >/dev/null 2>&1; \
+	  $(PYTHON) -m venv $(VENV) || { echo "microgradnet: could not create $(VENV); install python3-venv (Debian/Ubuntu: sudo apt-get install python3-venv)" >&2; exit 1; }; }
+	$(BIN)/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+graphviz:
+	@bash scripts/ensure-graphviz.sh
+
+demo: setup
+	$(BIN)/microgradnet demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check microgradnet viz tests notebooks benchmarks
+
+test: setup lint
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache demo-out

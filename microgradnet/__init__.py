@@ -1,0 +1,56 @@
+"""microgradnet: a scalar-level reverse-mode autodiff engine for seeing and checking backpropagation.
+
+``Value`` (micrograd's scalar API) and ``Tensor`` (PyTorch's names, numpy inside) record every operation on one
+tape through one table of rules (:data:`microgradnet.rules.RULES`); ``backward`` walks it in reverse.
+"""
+
+from . import rules
+from .engine import AnomalyError, detect_anomaly, enable_grad, grad, is_grad_enabled, no_grad, scope, toposort
+from .gradcheck import GradcheckError, gradcheck
+from .rules import RULES
+from .scalar_level import scalar_level
+from .tape import Tape, tape
+from .tensor import (
+                     Tensor,
+                     abs,
+                     arange,
+                     broadcast_to,
+                     cat,
+                     concatenate,
+                     exp,
+                     full,
+                     generator,
+                     log,
+                     manual_seed,
+                     matmul,
+                     maximum,
+                     minimum,
+                     ones,
+                     ones_like,
+                     pad,
+                     rand,
+                     randn,
+                     relu,
+                     sigmoid,
+                     sqrt,
+                     stack,
+                     tanh,
+                     tensor,
+                     where,
+                     windows,
+                     zeros,
+                     zeros_like,
+)
+from .value import Value, vmax, vmin, vsum
+
+float32 = "float32"
+float64 = "float64"
+__version__ = "0.1.0"
+
+__all__ = [
+    "RULES", "AnomalyError", "GradcheckError", "Tape", "Tensor", "Value", "abs", "arange", "broadcast_to", "cat",
+    "concatenate", "detect_anomaly", "enable_grad", "exp", "full", "generator", "grad", "gradcheck",
+    "is_grad_enabled", "log", "manual_seed", "matmul", "maximum", "minimum", "no_grad", "ones", "ones_like", "pad",
+    "rand", "randn", "relu", "rules", "scalar_level", "scope", "sigmoid", "sqrt", "stack", "tanh", "tape", "tensor",
+    "toposort", "vmax", "vmin", "vsum", "where", "windows", "zeros", "zeros_like",
+]

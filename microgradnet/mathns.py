@@ -1,0 +1,80 @@
+"""The two numeric namespaces the rule table is evaluated in.
+
+Every rule in :mod:`microgradnet.rules` is written once against a namespace ``m`` that offers ``exp``, ``log``,
+``tanh``, ``where``, ``abs`` ... The same rule then serves
+
+- ``SCALAR``: plain Python floats, for :class:`~microgradnet.value.Value` (``math`` functions: fast on floats);
+- ``ARRAY``: numpy arrays, for :class:`~microgradnet.tensor.Tensor`;
+
+and, when a backward pass is itself recorded (``create_graph=True``), the graph-building namespaces defined next to
+``Value`` and ``Tensor``, so the very same derivative formula becomes nodes on the tape.
+"""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+
+_INF = math.inf
+_NAN = math.nan
+
+
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return _INF
+
+
+def _log(x: float) -> float:
+    if x > 0.0:
+        return math.log(x)
+    if x == 0.0:
+        return -_INF
+    return _NAN
+
+
+def _sign(x: float) -> float:
+    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
+
+
+def _where(cond, a, b):
+    return a if cond else b
+
+
+SCALAR = SimpleNamespace(
+    name="scalar",
+    exp=_exp,
+    log=_log,
+    tanh=math.tanh,
+    abs=abs,
+    sign=_sign,
+    where=_where,
+    maximum=max,
+    minimum=min,
+)
+
+
+def _np_log(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(x)
+
+
+def _np_exp(x):
+    with np.errstate(over="ignore"):
+        return np.exp(x)
+
+
+ARRAY = SimpleNamespace(
+    name="array",
+    exp=_np_exp,
+    log=_np_log,
+    tanh=np.tanh,
+    abs=np.abs,
+    sign=np.sign,
+    where=np.where,
+    maximum=np.maximum,
+    minimum=np.minimum,
+)

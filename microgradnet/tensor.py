@@ -1,0 +1,793 @@
+"""``Tensor``: the array node, numpy-backed, with PyTorch's names and semantics.
+
+float64 by default (``dtype="float32"`` on request); ``requires_grad``; ``.grad`` is a numpy array of the node's
+shape. Every operation goes through the rule table (:mod:`microgradnet.rules`); composites (``mean``, ``var``,
+``softmax`` ...) are built from those primitives and have no backward code of their own.
+
+Broadcasting is explicit: when a binary operation broadcasts an input that requires grad, a ``broadcast_to``
+node is recorded first, and its backward is the single place a gradient is summed back to a shape. Python
+numbers never promote: ``x * 2.0`` keeps ``x``'s dtype.
+
+Inside :class:`~microgradnet.scalar_level.scalar_level` the same Tensor code records one ``Value`` per scalar
+operation instead (see that module).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections import namedtuple
+from types import SimpleNamespace
+
+import numpy as np
+
+from . import engine
+from .engine import Node, _ids, _state
+from .mathns import ARRAY
+from .rules import RULES, is_basic_index, raw
+
+_new = object.__new__
+_FLOATS = (np.float16, np.float32, np.float64)
+_SCALAR_HOOK = {"ctx": None}  # set by scalar_level while a scalar-level block is active
+
+MaxResult = namedtuple("MaxResult", ["values", "indices"])
+
+
+def _canon_dtype(dtype):
+    if dtype is None:
+        return None
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"Tensor: unknown dtype {dtype!r}; expected e.g. 'float64', 'float32', 'int64'") from None
+
+
+def _as_array(data, dtype, op="Tensor"):
+    if isinstance(data, Node):
+        if isinstance(data, Tensor):
+            data = data.data
+        else:
+            raise TypeError(f"{op}: cannot make a Tensor from a {type(data).__name__}; use its .data")
+    try:
+        arr = np.asarray(data)
+    except (ValueError, TypeError) as e:
+        raise TypeError(f"{op}: data must be numbers (a number, nested lists or a numpy array): {e}") from None
+    if arr.dtype == object or arr.dtype.kind in "USVMmc":
+        raise TypeError(f"{op}: data must be real numbers, got dtype {arr.dtype} from {type(data).__name__}")
+    if dtype is not None:
+        return arr.astype(dtype, copy=False)
+    if arr.dtype.kind == "f" and arr.dtype != np.float64 and not isinstance(data, np.ndarray):
+        return arr.astype(np.float64)
+    if arr.dtype.kind == "f" and isinstance(data, np.ndarray):
+        return arr
+    return arr
+
+
+def _tmake(data, prev, op, args, requires_grad):
+    t = _new(Tensor)
+    t.data = data
+    t.grad = None
+    t._prev = prev
+    t._op = op
+    t._args = args
+    t._id = next(_ids)
+    t.label = ""
+    t._meta = _state["scope"]
+    t.requires_grad = requires_grad
+    t._values = None
+    if _state["anomaly"] and data.dtype.kind == "f":
+        engine.check_forward(t)
+    return t
+
+
+def apply(name, inputs, attrs=()):
+    """Run rule ``name`` on Tensors ``inputs`` (already of matching shapes) and record it on the tape."""
+    if _SCALAR_HOOK["ctx"] is not None or any(t._values is not None for t in inputs):
+        from .scalar_level import apply_scalar
+        return apply_scalar(name, inputs, attrs)
+    data = RULES[name].forward(ARRAY, *[t.data for t in inputs], *attrs)
+    if data.__class__ is not np.ndarray:
+        data = np.asarray(data)
+    if _state["grad"]:
+        for t in inputs:
+            if t.requires_grad:
+                return _tmake(data, tuple(inputs), name, attrs, True)
+    return _tmake(data, (), "", (), False)
+
+
+def lift(x, like=None, op="op"):
+    """A Tensor from x: Tensors pass through; numbers and arrays become constants (numbers take ``like``'s
+    dtype, as PyTorch's Python scalars do)."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, Node):
+        raise TypeError(f"{op}: cannot combine a Tensor with a {type(x).__name__}; wrap the scalar's .data or "
+                        "use Values throughout")
+    if isinstance(x, numbers.Number) and not isinstance(x, np.ndarray):
+        dt = like.data.dtype if like is not None and like.data.dtype.kind == "f" else (
+            np.float64 if isinstance(x, float) else None)
+        return _tmake(np.asarray(x, dtype=dt), (), "", (), False)
+    return _tmake(_as_array(x, None, op), (), "", (), False)
+
+
+def _broadcast_inputs(name, inputs):
+    try:
+        shape = np.broadcast_shapes(*[t.shape for t in inputs])
+    except ValueError:
+        raise ValueError(f"{name}: shapes {' and '.join(str(t.shape) for t in inputs)} cannot be broadcast "
+                         "together (numpy rules: trailing dimensions must be equal or 1)") from None
+    return [broadcast_to(t, shape) if t.requires_grad and t.shape != shape else t for t in inputs]
+
+
+def elementwise(name, *inputs, attrs=()):
+    """Apply an elementwise rule with numpy broadcasting made explicit."""
+    first = next((x for x in inputs if isinstance(x, Tensor)), None)
+    ts = [lift(x, first, name) for x in inputs]
+    if len(ts) > 1 and any(t.shape != ts[0].shape for t in ts):
+        ts = _broadcast_inputs(name, ts)
+    return apply(name, ts, attrs)
+
+
+def _axes(axis, ndim, op):
+    if axis is None:
+        return None
+    if isinstance(axis, (int, np.integer)):
+        axis = (int(axis),)
+    out = []
+    for a in axis:
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
+        out.append(a % ndim if ndim else 0)
+    return tuple(sorted(set(out)))
+
+
+def _norm_index(index):
+    if isinstance(index, tuple):
+        return tuple(_norm_index(i) for i in index)
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def _pick(axis, dim, default=None):
+    return axis if axis is not None else (dim if dim is not None else default)
+
+
+class Tensor(Node):
+    """An n-dimensional array on the tape (see the module docstring)."""
+
+    __slots__ = ("requires_grad", "_values")
+
+    def __init__(self, data, requires_grad=False, dtype=None, label=""):
+        arr = _as_array(data, _canon_dtype(dtype))
+        if requires_grad and arr.dtype.kind != "f":
+            raise TypeError(f"Tensor: only floating point tensors can require grad, got dtype {arr.dtype}; "
+                            "pass dtype='float64' (or float32)")
+        self.data = arr
+        self.grad = None
+        self._prev = ()
+        self._op = ""
+        self._args = ()
+        self._id = next(_ids)
+        self.label = label
+        self._meta = _state["scope"]
+        self.requires_grad = bool(requires_grad)
+        self._values = None
+
+    # -------------------------------------------------------------------------------------------- basics
+    def __repr__(self):
+        body = np.array2string(self.data, precision=4, separator=", ", threshold=20, edgeitems=2)
+        extra = ""
+        if self.data.dtype != np.float64:
+            extra += f", dtype={self.data.dtype}"
+        if self.requires_grad:
+            extra += ", requires_grad=True" if not self._prev else f", op={self._op}"
+        if self.label:
+            extra += f", label={self.label!r}"
+        return f"tensor({body}{extra})"
+
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    def dim(self):
+        return self.data.ndim
+
+    def size(self, dim=None):
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self):
+        return self.data.size
+
+    def __len__(self):
+        if not self.data.ndim:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    @property
+    def is_leaf(self):
+        return not self._prev
+
+    @property
+    def T(self):
+        return self.permute(*reversed(range(self.ndim)))
+
+    def numpy(self):
+        """The data as a numpy array (shared, not copied, as ``torch.Tensor.numpy``)."""
+        return self.data
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item: only a tensor with one element can be converted to a number, got shape "
+                             f"{self.shape}")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __float__(self):
+        return float(self.item())
+
+    def detach(self):
+        """The same data, off the tape (no parents, no grad)."""
+        return _tmake(self.data, (), "", (), False)
+
+    def requires_grad_(self, flag=True):
+        if flag and self.data.dtype.kind != "f":
+            raise TypeError(f"requires_grad_: only floating point tensors can require grad, got {self.dtype}")
+        self.requires_grad = bool(flag)
+        return self
+
+    def to(self, dtype):
+        """A copy in another dtype; recorded (as ``x * 1`` in the new dtype) when grad flows."""
+        dt = _canon_dtype(dtype)
+        if dt == self.dtype:
+            return self
+        if self.requires_grad and _state["grad"]:
+            return self * lift(np.ones((), dtype=dt))
+        return _tmake(self.data.astype(dt), (), "", (), False)
+
+    def float(self):
+        return self.to(np.float32)
+
+    def double(self):
+        return self.to(np.float64)
+
+    def zero_(self):
+        self.data[...] = 0
+        return self
+
+    # -------------------------------------------------------------------------------------------- backward
+    def backward(self, gradient=None, create_graph=False):
+        """Accumulate ∂self/∂leaf into every leaf's ``.grad`` (see :mod:`microgradnet.engine` for semantics).
+
+        ``gradient`` (∂L/∂self) is required unless self has one element, as in PyTorch.
+        """
+        if self._values is not None:
+            from .scalar_level import backward_scalar
+            return backward_scalar(self, gradient)
+        if not self.requires_grad:
+            raise RuntimeError("backward: this tensor does not require grad and has no grad history (no input "
+                               "of the computation had requires_grad=True, or it ran under no_grad)")
+        seed = self._default_seed("backward") if gradient is None else self._as_seed(gradient, create_graph,
+                                                                                       "backward")
+        engine.backward([self], [seed], create_graph=create_graph)
+
+    def _default_seed(self, op):
+        if self.data.size != 1:
+            raise RuntimeError(f"{op}: the output has shape {self.shape}; a gradient can be implied only for a "
+                               f"scalar output. Pass gradient=<array of shape {self.shape}> (∂L/∂output)")
+        return np.ones(self.shape, dtype=self.dtype)
+
+    def _as_seed(self, g, create_graph, op):
+        if create_graph:
+            g = lift(g, self, op)
+            if g.shape != self.shape:
+                raise ValueError(f"{op}: gradient has shape {g.shape}, expected the output's shape {self.shape}")
+            return g
+        g = np.asarray(raw(g), dtype=self.dtype)
+        if g.shape != self.shape:
+            raise ValueError(f"{op}: gradient has shape {g.shape}, expected the output's shape {self.shape}")
+        return g
+
+    @staticmethod
+    def _accumulate(current, g):
+        return g if current is None else current + g
+
+    def _zero_grad(self):
+        return np.zeros_like(self.data) if self.requires_grad else None
+
+    def _propagate(self, create_graph, anomaly):
+        rule = RULES[self._op]
+        prev = self._prev
+        g = self.grad
+        if create_graph:
+            m, out, args = GRAPH, self, prev + self._args
+        else:
+            m, out, args = ARRAY, self.data, tuple(p.data for p in prev) + self._args
+        for i, p in enumerate(prev):
+            if not p.requires_grad:
+                continue
+            c = rule.vjp(i, m, g, out, *args)
+            cd = c.data if create_graph else c
+            if cd.shape != p.data.shape:
+                raise RuntimeError(f"backward of '{self._op}': the gradient for input #{i} has shape {cd.shape}, "
+                                   f"but that input has shape {p.data.shape} (a rule bug)")
+            if not create_graph and cd.dtype != p.data.dtype:
+                c = cd.astype(p.data.dtype)
+            if anomaly:
+                engine.check_backward(self, p, i, c)
+            pg = p.grad
+            if pg is None:
+                p.grad = c if (p._prev or create_graph) else np.array(c)
+            else:
+                p.grad = pg + c
+
+    # -------------------------------------------------------------------------------------------- arithmetic
+    def __add__(self, o):
+        return elementwise("add", self, o)
+
+    def __radd__(self, o):
+        return elementwise("add", o, self)
+
+    def __sub__(self, o):
+        return elementwise("sub", self, o)
+
+    def __rsub__(self, o):
+        return elementwise("sub", o, self)
+
+    def __mul__(self, o):
+        return elementwise("mul", self, o)
+
+    def __rmul__(self, o):
+        return elementwise("mul", o, self)
+
+    def __truediv__(self, o):
+        return elementwise("div", self, o)
+
+    def __rtruediv__(self, o):
+        return elementwise("div", o, self)
+
+    def __neg__(self):
+        return apply("neg", (self,))
+
+    def __pos__(self):
+        return self
+
+    def __pow__(self, p):
+        if isinstance(p, (Tensor, np.ndarray)):
+            return elementwise("powv", self, p)
+        if isinstance(p, numbers.Real) and not isinstance(p, bool):
+            if p != int(p) and self._values is None and np.any(self.data < 0):
+                raise ValueError(f"pow: a negative base with the non-integer exponent {p} gives a complex result; "
+                                 f"found min {self.data.min()} in a tensor of shape {self.shape}")
+            return apply("pow", (self,), (p,))
+        raise TypeError(f"pow: the exponent must be a number or a Tensor, got {type(p).__name__} {p!r}")
+
+    def __rpow__(self, base):
+        return elementwise("powv", base, self)
+
+    def __matmul__(self, o):
+        return matmul(self, o)
+
+    def __rmatmul__(self, o):
+        return matmul(lift(o, self, "matmul"), self)
+
+    # comparisons: bool tensors, off the tape (as in PyTorch)
+    def _cmp(self, o, f):
+        return _tmake(np.asarray(f(self.data, raw(o) if isinstance(o, Tensor) else o)), (), "", (), False)
+
+    def __lt__(self, o):
+        return self._cmp(o, np.less)
+
+    def __le__(self, o):
+        return self._cmp(o, np.less_equal)
+
+    def __gt__(self, o):
+        return self._cmp(o, np.greater)
+
+    def __ge__(self, o):
+        return self._cmp(o, np.greater_equal)
+
+    def __eq__(self, o):
+        return self._cmp(o, np.equal)
+
+    def __ne__(self, o):
+        return self._cmp(o, np.not_equal)
+
+    def __and__(self, o):
+        return self._cmp(o, np.logical_and)
+
+    def __or__(self, o):
+        return self._cmp(o, np.logical_or)
+
+    def __invert__(self):
+        return _tmake(np.logical_not(self.data), (), "", (), False)
+
+    __hash__ = object.__hash__
+
+    # -------------------------------------------------------------------------------------------- elementwise
+    def exp(self):
+        return apply("exp", (self,))
+
+    def log(self):
+        return apply("log", (self,))
+
+    def tanh(self):
+        return apply("tanh", (self,))
+
+    def sigmoid(self):
+        return apply("sigmoid", (self,))
+
+    def relu(self):
+        return apply("relu", (self,))
+
+    def leaky_relu(self, negative_slope=0.01):
+        return apply("leaky_relu", (self,), (float(negative_slope),))
+
+    def abs(self):
+        return apply("abs", (self,))
+
+    def sqrt(self):
+        return self ** 0.5
+
+    def clip(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+        """Clamp to [min, max]; the gradient passes where min ≤ x ≤ max (bounds included)."""
+        return apply("clip", (self,), (min, max))
+
+    clamp = clip
+
+    # -------------------------------------------------------------------------------------------- reductions
+    def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """Σ over ``dim`` (all when None). PyTorch's ``dim``/``keepdim`` or numpy's ``axis``/``keepdims``."""
+        ax = _axes(_pick(axis, dim), self.ndim, "sum")
+        return apply("sum", (self,), (ax, bool(keepdims if keepdims is not None else keepdim)))
+
+    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """Σx / n, a composition of ``sum`` and a multiplication."""
+        ax = _axes(_pick(axis, dim), self.ndim, "mean")
+        n = self.data.size if ax is None else int(np.prod([self.shape[a] for a in ax]))
+        if n == 0:
+            raise ValueError(f"mean: reducing an empty set of elements (shape {self.shape}, axis {ax})")
+        return self.sum(ax, keepdims if keepdims is not None else keepdim) * (1.0 / n)
+
+    def var(self, dim=None, keepdim=False, *, unbiased=True, correction=None, axis=None, keepdims=None):
+        """Σ(x − mean)² / (n − correction); ``correction`` defaults to 1 (``unbiased=True``) as in PyTorch."""
+        ax = _axes(_pick(axis, dim), self.ndim, "var")
+        kd = keepdims if keepdims is not None else keepdim
+        n = self.data.size if ax is None else int(np.prod([self.shape[a] for a in ax]))
+        c = (1 if unbiased else 0) if correction is None else correction
+        if n - c <= 0:
+            raise ValueError(f"var: {n} element(s) with correction {c} leave no degrees of freedom")
+        d = self - self.mean(ax, True)
+        return (d * d).sum(ax, kd) * (1.0 / (n - c))
+
+    def std(self, dim=None, keepdim=False, *, unbiased=True, correction=None, axis=None, keepdims=None):
+        return self.var(dim, keepdim, unbiased=unbiased, correction=correction, axis=axis, keepdims=keepdims) ** 0.5
+
+    def amax(self, dim=None, keepdim=False, tie="split"):
+        """max over ``dim``; ties share the gradient by ``tie`` ('split' as torch.amax, 'first', 'all')."""
+        return apply("amax", (self,), (_axes(dim, self.ndim, "amax"), bool(keepdim), tie))
+
+    def amin(self, dim=None, keepdim=False, tie="split"):
+        return apply("amin", (self,), (_axes(dim, self.ndim, "amin"), bool(keepdim), tie))
+
+    def max(self, dim=None, keepdim=False):
+        """As ``torch.max``: without ``dim`` the largest element (ties share the gradient); with ``dim`` a
+        ``(values, indices)`` pair whose gradient goes to the returned (first) index."""
+        if dim is None:
+            return self.amax()
+        vals = self.amax(dim, keepdim, tie="first")
+        return MaxResult(vals, self.argmax(dim, keepdim))
+
+    def min(self, dim=None, keepdim=False):
+        if dim is None:
+            return self.amin()
+        return MaxResult(self.amin(dim, keepdim, tie="first"), self.argmin(dim, keepdim))
+
+    def argmax(self, dim=None, keepdim=False):
+        return _tmake(np.asarray(np.argmax(self.data, axis=dim, keepdims=keepdim)), (), "", (), False)
+
+    def argmin(self, dim=None, keepdim=False):
+        return _tmake(np.asarray(np.argmin(self.data, axis=dim, keepdims=keepdim)), (), "", (), False)
+
+    # -------------------------------------------------------------------------------------------- shape
+    def reshape(self, *shape):
+        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        try:
+            new = np.empty(self.shape, dtype=bool).reshape(shape).shape
+        except ValueError:
+            raise ValueError(f"reshape: cannot reshape a tensor of shape {self.shape} ({self.data.size} "
+                             f"elements) into {shape}") from None
+        if new == self.shape:
+            return self
+        return apply("reshape", (self,), (new,))
+
+    view = reshape
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        nd = self.ndim
+        if nd == 0:
+            return self.reshape(1)
+        s, e = start_dim % nd, end_dim % nd
+        return self.reshape(self.shape[:s] + (-1,) + self.shape[e + 1:])
+
+    def unsqueeze(self, dim):
+        d = dim % (self.ndim + 1)
+        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+
+    def squeeze(self, dim=None):
+        if dim is None:
+            return self.reshape(tuple(n for n in self.shape if n != 1))
+        d = dim % self.ndim
+        return self.reshape(self.shape[:d] + self.shape[d + 1:]) if self.shape[d] == 1 else self
+
+    def permute(self, *axes):
+        axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
+        if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
+            raise ValueError(f"permute: {axes} is not a permutation of the {self.ndim} axes of shape {self.shape}")
+        axes = tuple(a % self.ndim for a in axes)
+        return apply("transpose", (self,), (axes,))
+
+    def transpose(self, dim0=-2, dim1=-1):
+        axes = list(range(self.ndim))
+        axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+        return self.permute(*axes)
+
+    def expand(self, *shape):
+        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        lead = len(shape) - self.ndim
+        shape = tuple(self.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
+        return broadcast_to(self, shape)
+
+    def __getitem__(self, index):
+        index = _norm_index(index)
+        try:
+            self.data[index]
+        except IndexError as e:
+            raise IndexError(f"getitem: index {index!r} is invalid for a tensor of shape {self.shape}: {e}") from None
+        return apply("getitem", (self,), (index,))
+
+    def __setitem__(self, index, value):
+        if self._prev or self.requires_grad:
+            raise RuntimeError("setitem: in-place assignment into a tensor on the tape would make the recorded "
+                               "graph wrong; build a new tensor (e.g. with where or cat) instead")
+        self.data[_norm_index(index)] = raw(value)
+
+
+# ---------------------------------------------------------------------------------------------------- functions
+def broadcast_to(x, shape):
+    x = lift(x, None, "broadcast_to")
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    try:
+        np.broadcast_shapes(x.shape, shape)
+        if np.broadcast_shapes(x.shape, shape) != shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
+    return apply("broadcast_to", (x,), (shape,))
+
+
+def matmul(a, b):
+    """a @ b with numpy/PyTorch semantics (1-D operands promoted and the extra axis removed, batch dims
+    broadcast). Rule ``matmul``: ∂L/∂a = g bᵀ, ∂L/∂b = aᵀ g."""
+    a, b = lift(a, None, "matmul"), lift(b, a, "matmul")
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: both operands need at least one dimension, got shapes {a.shape} and {b.shape}")
+    va, vb = a.ndim == 1, b.ndim == 1
+    if va:
+        a = a.reshape(1, -1)
+    if vb:
+        b = b.reshape(-1, 1)
+    if a.shape[-1] != b.shape[-2]:
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align: {a.shape[-1]} (last dim of the "
+                         f"first) must equal {b.shape[-2]} (second-to-last of the second)")
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    if a.shape[:-2] != batch:
+        a = broadcast_to(a, batch + a.shape[-2:])
+    if b.shape[:-2] != batch:
+        b = broadcast_to(b, batch + b.shape[-2:])
+    out = apply("matmul", (a, b))
+    if va and vb:
+        return out.reshape(out.shape[:-2])
+    if va:
+        return out.reshape(out.shape[:-2] + out.shape[-1:])
+    if vb:
+        return out.reshape(out.shape[:-1])
+    return out
+
+
+def where(cond, a, b):
+    """a where cond else b (cond is not differentiated)."""
+    c = np.asarray(raw(cond) if isinstance(cond, Tensor) else cond, dtype=bool)
+    first = next((x for x in (a, b) if isinstance(x, Tensor)), None)
+    ta, tb = lift(a, first, "where"), lift(b, first, "where")
+    try:
+        shape = np.broadcast_shapes(c.shape, ta.shape, tb.shape)
+    except ValueError:
+        raise ValueError(f"where: condition {c.shape}, a {ta.shape} and b {tb.shape} cannot be broadcast") from None
+    ta = broadcast_to(ta, shape) if ta.requires_grad and ta.shape != shape else ta
+    tb = broadcast_to(tb, shape) if tb.requires_grad and tb.shape != shape else tb
+    return apply("where", (ta, tb), (np.broadcast_to(c, shape),))
+
+
+def maximum(a, b):
+    """Elementwise max; a tie gives each operand half the gradient."""
+    return elementwise("maximum", a, b)
+
+
+def minimum(a, b):
+    return elementwise("minimum", a, b)
+
+
+def cat(tensors, dim=0):
+    """Join along ``dim`` (rule ``concatenate``)."""
+    ts = [lift(t, None, "cat") for t in tensors]
+    if not ts:
+        raise ValueError("cat: expected a non-empty list of tensors")
+    nd = ts[0].ndim
+    d = dim % nd
+    for t in ts:
+        if t.ndim != nd or t.shape[:d] + t.shape[d + 1:] != ts[0].shape[:d] + ts[0].shape[d + 1:]:
+            raise ValueError(f"cat: shapes {[t.shape for t in ts]} differ outside dimension {dim}")
+    return apply("concatenate", tuple(ts), (d,))
+
+
+concatenate = cat
+
+
+def stack(tensors, dim=0):
+    """Join along a new axis ``dim`` (a reshape of each, then ``cat``)."""
+    ts = [lift(t, None, "stack") for t in tensors]
+    if not ts or any(t.shape != ts[0].shape for t in ts):
+        raise ValueError(f"stack: expected tensors of one shape, got {[t.shape for t in ts]}")
+    d = dim % (ts[0].ndim + 1)
+    return cat([t.unsqueeze(d) for t in ts], d)
+
+
+def pad(x, pad_width):
+    """Zero padding; ``pad_width`` as numpy's ((before, after), ...) per axis, or an int for every axis."""
+    x = lift(x, None, "pad")
+    if isinstance(pad_width, (int, np.integer)):
+        pad_width = ((int(pad_width), int(pad_width)),) * x.ndim
+    pw = tuple((int(b), int(a)) for b, a in pad_width)
+    if len(pw) != x.ndim or any(b < 0 or a < 0 for b, a in pw):
+        raise ValueError(f"pad: pad_width {pad_width} must give (before, after) ≥ 0 for each of the {x.ndim} axes")
+    if not any(b or a for b, a in pw):
+        return x
+    return apply("pad", (x,), (pw,))
+
+
+def _pair(v, name, op):
+    if isinstance(v, (int, np.integer)):
+        return (int(v), int(v))
+    v = tuple(int(i) for i in v)
+    if len(v) != 2:
+        raise ValueError(f"{op}: {name} must be an int or a pair, got {v}")
+    return v
+
+
+def windows(x, kernel_size, stride=1, dilation=1):
+    """Sliding windows over the last two axes: (..., H, W) → (..., OH, OW, KH, KW) with
+    out[..., i, j, p, q] = x[..., i·s + p·d, j·s + q·d] and OH = ⌊(H − d(KH − 1) − 1)/s⌋ + 1.
+
+    The building block of convolution and pooling (rule ``window``; its backward adds overlapping windows)."""
+    x = lift(x, None, "windows")
+    k, s, d = _pair(kernel_size, "kernel_size", "windows"), _pair(stride, "stride", "windows"), \
+        _pair(dilation, "dilation", "windows")
+    if x.ndim < 2:
+        raise ValueError(f"windows: needs at least 2 dimensions (..., H, W), got shape {x.shape}")
+    if min(k) < 1 or min(s) < 1 or min(d) < 1:
+        raise ValueError(f"windows: kernel {k}, stride {s} and dilation {d} must be ≥ 1")
+    h, w = x.shape[-2:]
+    if d[0] * (k[0] - 1) + 1 > h or d[1] * (k[1] - 1) + 1 > w:
+        raise ValueError(f"windows: a {k[0]}×{k[1]} window (dilation {d}) does not fit in an input of "
+                         f"{h}×{w} (shape {x.shape})")
+    return apply("window", (x,), (k, s, d))
+
+
+def _t(name):
+    def f(x, *args):
+        return getattr(lift(x, None, name), name)(*args)
+    f.__name__ = name
+    f.__doc__ = f"Elementwise {name} (rule ``{name}``)."
+    return f
+
+
+exp, log, tanh, sigmoid, relu, abs, sqrt = (_t(n) for n in ("exp", "log", "tanh", "sigmoid", "relu", "abs",
+                                                             "sqrt"))  # noqa: A001
+
+
+def tensor(data, requires_grad=False, dtype=None, label=""):
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, label=label)
+
+
+def zeros(*shape, dtype=None, requires_grad=False):
+    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    return Tensor(np.zeros(shape, dtype=dtype or np.float64), requires_grad=requires_grad)
+
+
+def ones(*shape, dtype=None, requires_grad=False):
+    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    return Tensor(np.ones(shape, dtype=dtype or np.float64), requires_grad=requires_grad)
+
+
+def full(shape, value, dtype=None, requires_grad=False):
+    return Tensor(np.full(shape, value, dtype=dtype or np.float64), requires_grad=requires_grad)
+
+
+def zeros_like(x, requires_grad=False):
+    return Tensor(np.zeros_like(raw(x)), requires_grad=requires_grad)
+
+
+def ones_like(x, requires_grad=False):
+    return Tensor(np.ones_like(raw(x)), requires_grad=requires_grad)
+
+
+def arange(*args, dtype=None):
+    return Tensor(np.arange(*args, dtype=dtype))
+
+
+_rng = {"gen": np.random.default_rng(0)}
+
+
+def manual_seed(seed: int):
+    """Seed the generator used by ``randn``/``rand``, parameter initialisation and dropout."""
+    _rng["gen"] = np.random.default_rng(seed)
+    return _rng["gen"]
+
+
+def generator() -> np.random.Generator:
+    return _rng["gen"]
+
+
+def randn(*shape, dtype=None, requires_grad=False, generator=None):
+    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    g = generator or _rng["gen"]
+    return Tensor(g.standard_normal(shape).astype(dtype or np.float64), requires_grad=requires_grad)
+
+
+def rand(*shape, dtype=None, requires_grad=False, generator=None):
+    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    g = generator or _rng["gen"]
+    return Tensor(g.random(shape).astype(dtype or np.float64), requires_grad=requires_grad)
+
+
+def _gapply(name, *args):
+    rule = RULES[name]
+    n = rule.arity if rule.arity >= 0 else len(args) - 1
+    return apply(name, tuple(lift(a, None, name) for a in args[:n]), tuple(args[n:]))
+
+
+def _gfun(name):
+    def f(x):
+        return getattr(x, name)() if isinstance(x, Tensor) else getattr(ARRAY, name)(x)
+    return f
+
+
+# The graph-building namespace: the rule formulas evaluated on Tensors record nodes (create_graph=True).
+GRAPH = SimpleNamespace(
+    name="tensor-graph",
+    exp=_gfun("exp"),
+    log=_gfun("log"),
+    tanh=_gfun("tanh"),
+    abs=_gfun("abs"),
+    sign=lambda x: np.sign(raw(x)),
+    where=lambda c, a, b: where(raw(c), a, b),
+    maximum=maximum,
+    minimum=minimum,
+    apply=_gapply,
+)
+
+_ = is_basic_index  # re-exported for scalar_level

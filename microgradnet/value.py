@@ -1,0 +1,318 @@
+"""``Value``: the scalar node, with micrograd's API unchanged.
+
+Lecture code runs as is::
+
+    a = Value(2.0, label='a'); b = Value(-3.0, label='b')
+    e = a * b; e.label = 'e'
+    L = e.tanh(); L.backward()
+    a.grad          # ∂L/∂a
+
+``_prev`` holds the parents in argument order (micrograd keeps a set; ``a*a`` has ``a`` twice here), ``_op`` the
+name of the rule in :data:`microgradnet.rules.RULES`, and ``_backward()`` applies that one node's rule, as in the
+lecture's step-by-step backprop. Every operation goes through the rule table; nothing here knows a derivative.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from types import SimpleNamespace
+
+import numpy as np
+
+from . import engine
+from .engine import Node, _ids, _state
+from .mathns import ARRAY, SCALAR
+from .rules import RULES
+
+_new = object.__new__
+
+
+def _make(data, prev, op, args=()):
+    v = _new(Value)
+    v.data = data
+    v.grad = 0.0
+    v._id = next(_ids)
+    v.label = ""
+    v._meta = _state["scope"]
+    if _state["grad"]:
+        v._prev = prev
+        v._op = op
+        v._args = args
+    else:
+        v._prev = ()
+        v._op = ""
+        v._args = ()
+    if _state["anomaly"]:
+        engine.check_forward(v)
+    return v
+
+
+def _num(x, op):
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, numbers.Real) and not isinstance(x, np.ndarray):
+        return _make(float(x), (), "")
+    if isinstance(x, Node):
+        raise TypeError(f"{op}: cannot combine a Value with a {type(x).__name__}; use Tensor for arrays (or lift "
+                        f"the Value's .data into a Tensor)")
+    raise TypeError(f"{op}: expected a number or a Value, got {type(x).__name__} {x!r}")
+
+
+def _apply(name, inputs, args=()):
+    rule = RULES[name]
+    try:
+        data = rule.forward(SCALAR, *[v.data for v in inputs], *args)
+    except ZeroDivisionError:
+        raise ZeroDivisionError(f"{name}: division by zero with inputs "
+                                f"{', '.join(repr(v.data) for v in inputs)} and attributes {args}") from None
+    if isinstance(data, complex):
+        raise ValueError(f"{name}: {inputs[0].data!r} ** {args[0] if args else inputs[1].data!r} is complex "
+                         f"(a negative base with a non-integer exponent); expected a real result")
+    return _make(float(data), tuple(inputs), name, args)
+
+
+class Value(Node):
+    """A scalar on the tape: ``data`` (a float), ``grad`` (∂L/∂this after ``backward``), ``label``.
+
+    ``Value(data, _children=(), _op='', label='')`` as in micrograd. Every Value records its operations
+    (``requires_grad`` is always True); use :func:`microgradnet.no_grad` to compute without recording.
+    """
+
+    __slots__ = ()
+    requires_grad = True
+
+    def __init__(self, data, _children=(), _op="", label=""):
+        if isinstance(data, Value):
+            data = data.data
+        if isinstance(data, np.ndarray) and data.size == 1:
+            data = data.item()
+        if not isinstance(data, numbers.Real):
+            raise TypeError(f"Value: data must be a real number, got {type(data).__name__} {data!r}"
+                            + ("; use Tensor for arrays" if isinstance(data, (list, tuple, np.ndarray, Node))
+                               else ""))
+        self.data = float(data)
+        self.grad = 0.0
+        self._prev = tuple(_children)
+        self._op = _op
+        self._args = ()
+        self._id = next(_ids)
+        self.label = label
+        self._meta = _state["scope"]
+
+    def __repr__(self):
+        lab = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{lab})"
+
+    # -------------------------------------------------------------------------------------------- arithmetic
+    def __add__(self, other):
+        return _apply("add", (self, _num(other, "add")))
+
+    def __radd__(self, other):
+        return _apply("add", (_num(other, "add"), self))
+
+    def __sub__(self, other):
+        return _apply("sub", (self, _num(other, "sub")))
+
+    def __rsub__(self, other):
+        return _apply("sub", (_num(other, "sub"), self))
+
+    def __mul__(self, other):
+        return _apply("mul", (self, _num(other, "mul")))
+
+    def __rmul__(self, other):
+        return _apply("mul", (_num(other, "mul"), self))
+
+    def __truediv__(self, other):
+        return _apply("div", (self, _num(other, "div")))
+
+    def __rtruediv__(self, other):
+        return _apply("div", (_num(other, "div"), self))
+
+    def __neg__(self):
+        return _apply("neg", (self,))
+
+    def __pos__(self):
+        return self
+
+    def __pow__(self, other):
+        """``a ** p`` with a number p (rule ``pow``) or a Value (rule ``powv``)."""
+        if isinstance(other, Value):
+            return _apply("powv", (self, other))
+        if isinstance(other, numbers.Real) and not isinstance(other, bool):
+            return _apply("pow", (self,), (other,))
+        raise TypeError(f"pow: the exponent must be an int, a float or a Value, got {type(other).__name__} "
+                        f"{other!r}")
+
+    def __rpow__(self, other):
+        return _apply("powv", (_num(other, "pow"), self))
+
+    # comparisons look at data only (no node is made); equality stays identity, so Values hash as in micrograd
+    def __lt__(self, other):
+        return self.data < _num(other, "<").data
+
+    def __le__(self, other):
+        return self.data <= _num(other, "<=").data
+
+    def __gt__(self, other):
+        return self.data > _num(other, ">").data
+
+    def __ge__(self, other):
+        return self.data >= _num(other, ">=").data
+
+    def __float__(self):
+        return self.data
+
+    __hash__ = object.__hash__
+
+    # -------------------------------------------------------------------------------------------- functions
+    def exp(self):
+        return _apply("exp", (self,))
+
+    def log(self):
+        return _apply("log", (self,))
+
+    def tanh(self):
+        return _apply("tanh", (self,))
+
+    def sigmoid(self):
+        return _apply("sigmoid", (self,))
+
+    def relu(self):
+        return _apply("relu", (self,))
+
+    def leaky_relu(self, slope=0.01):
+        return _apply("leaky_relu", (self,), (float(slope),))
+
+    def abs(self):
+        return _apply("abs", (self,))
+
+    def max(self, other):
+        """max(self, other); on a tie each gets half the gradient (rule ``maximum``)."""
+        return _apply("maximum", (self, _num(other, "maximum")))
+
+    def min(self, other):
+        """min(self, other); on a tie each gets half the gradient (rule ``minimum``)."""
+        return _apply("minimum", (self, _num(other, "minimum")))
+
+    def clip(self, lo=None, hi=None):
+        return _apply("clip", (self,), (lo, hi))
+
+    # -------------------------------------------------------------------------------------------- backward
+    def backward(self, gradient=1.0, create_graph=False):
+        """Fill ``.grad`` of every node this one depends on with ∂self/∂node (times ``gradient``)."""
+        engine.backward([self], [self._as_seed(gradient, create_graph, "backward")], create_graph=create_graph)
+
+    def _backward(self):
+        """Apply this node's rule once: add ``self.grad`` × local derivative to each parent's ``.grad``
+        (micrograd's per-node step, for doing backprop by hand)."""
+        if self._prev:
+            self._propagate(False, _state["anomaly"])
+
+    def local_grads(self) -> tuple:
+        """∂self/∂parent for each parent, in argument order: the numbers drawn on the graph's edges."""
+        if not self._prev:
+            return ()
+        rule = RULES[self._op]
+        if rule.kind == "reduce":
+            return tuple(_nary_locals(self).tolist())
+        args = tuple(p.data for p in self._prev) + self._args
+        return tuple(float(rule.local(i, SCALAR, self.data, *args)) for i in range(len(self._prev)))
+
+    def _propagate(self, create_graph, anomaly):
+        rule = RULES[self._op]
+        prev = self._prev
+        g = self.grad
+        if rule.kind == "reduce":
+            locs = _nary_locals(self).tolist()
+            contribs = [g * loc for loc in locs]
+        elif create_graph:
+            args = prev + self._args
+            contribs = [rule.vjp(i, GRAPH, g, self, *args) for i in range(len(prev))]
+        else:
+            args = tuple(p.data for p in prev) + self._args
+            derivs = rule.derivs
+            contribs = []
+            for i in range(len(prev)):
+                d = derivs[i]
+                if d.__class__ is float:
+                    contribs.append(g * d)
+                else:
+                    contribs.append(g * d(SCALAR, self.data, *args))
+        for i, (p, c) in enumerate(zip(prev, contribs)):
+            if anomaly:
+                engine.check_backward(self, p, i, c)
+            pg = p.grad
+            p.grad = c if pg is None else pg + c
+
+    # -------------------------------------------------------------------------------------------- engine hooks
+    def _as_seed(self, g, create_graph, op):
+        if isinstance(g, Value):
+            return g if create_graph else g.data
+        if isinstance(g, numbers.Real):
+            return _make(float(g), (), "") if create_graph else float(g)
+        raise TypeError(f"{op}: the gradient for a Value must be a number, got {type(g).__name__}")
+
+    def _default_seed(self, op):
+        return 1.0
+
+    @staticmethod
+    def _accumulate(current, g):
+        return g if current is None else current + g
+
+    def _zero_grad(self):
+        return 0.0
+
+
+def _nary_locals(node):
+    """Local derivatives of an n-ary sum/max/min node: the reduction rule run on the parents' data."""
+    rule = RULES[node._op]
+    x = np.array([p.data for p in node._prev])
+    return rule.vjp(0, ARRAY, np.float64(1.0), np.float64(node.data), x, *node._args)
+
+
+def _nary(name, values, args):
+    values = [_num(v, name) for v in values]
+    if not values:
+        raise ValueError(f"{name}: needs at least one Value")
+    data = RULES[name].forward(ARRAY, np.array([v.data for v in values]), *args)
+    return _make(float(data), tuple(values), name, args)
+
+
+def vsum(values):
+    """Σ values as one n-ary node (rule ``sum``): the scalar form of a tensor ``sum``."""
+    return _nary("sum", values, (None, False))
+
+
+def vmax(values, tie="split"):
+    """max(values) as one n-ary node (rule ``amax``), gradient routed by ``tie`` ('split', 'first', 'all')."""
+    return _nary("amax", values, (None, False, tie))
+
+
+def vmin(values, tie="split"):
+    """min(values) as one n-ary node (rule ``amin``)."""
+    return _nary("amin", values, (None, False, tie))
+
+
+def _gwhere(c, a, b):
+    return a if c else b
+
+
+def _gapply(name, *args):
+    raise NotImplementedError(f"create_graph through the structural rule '{name}' is not defined for Value; "
+                              "use Tensor")
+
+
+# The graph-building namespace: the same rule formulas, evaluated on Values, record nodes (create_graph=True).
+GRAPH = SimpleNamespace(
+    name="value-graph",
+    exp=lambda x: x.exp() if isinstance(x, Value) else math.exp(x),
+    log=lambda x: x.log() if isinstance(x, Value) else SCALAR.log(x),
+    tanh=lambda x: x.tanh() if isinstance(x, Value) else math.tanh(x),
+    abs=lambda x: x.abs() if isinstance(x, Value) else abs(x),
+    sign=lambda x: SCALAR.sign(x.data if isinstance(x, Value) else x),
+    where=_gwhere,
+    maximum=lambda a, b: _num(a, "maximum").max(b),
+    minimum=lambda a, b: _num(a, "minimum").min(b),
+    apply=_gapply,
+)

@@ -1,0 +1,93 @@
+"""Data sets and batching for microgradnet -- plain numpy, independent of the autodiff engine.
+
+* generated: ``spiral``, ``moons``, ``circles``, ``xor``, ``blobs``, ``eecs498_binary`` (synthetic.py)
+* real: ``load_mnist`` (full set, or the built-in 5,000-digit subset), ``load_cifar10``; ``fake_cifar10``
+* files: ``read_idx`` / ``write_idx`` (IDX, MNIST's format), ``download_file`` (mirrors + checksum + cache)
+* splitting and batching: ``train_val_test_split``, ``random_split``, ``DataLoader``
+
+``load(name, **kw)`` calls ``DATASETS[name](**kw)``.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from .cifar import (
+    CIFAR10,
+    CIFAR10_CLASSES,
+    SafeUnpickler,
+    UnsafePickleError,
+    fake_cifar10,
+    load_cifar10,
+    read_cifar_batch,
+    read_cifar_meta,
+    safe_load_pickle,
+)
+from .download import DownloadError, download_file, file_checksum, resolve_cache_dir, verify_file
+from .idx import parse_idx, read_idx, write_idx
+from .loader import DataLoader
+from .mnist import MNIST, load_mnist, load_mnist_full, load_mnist_subset, read_mnist_idx, to_ascii
+from .split import Split, random_split, train_val_test_split
+from .synthetic import blobs, circles, eecs498_binary, moons, spiral, xor
+
+DATASETS = {
+    "spiral": spiral,
+    "moons": moons,
+    "circles": circles,
+    "xor": xor,
+    "blobs": blobs,
+    "eecs498_binary": eecs498_binary,
+    "mnist": load_mnist,
+    "mnist_subset": load_mnist_subset,
+    "cifar10": load_cifar10,
+    "fake_cifar10": fake_cifar10,
+}
+
+
+def load(name: str, **kw):
+    """``DATASETS[name](**kw)``; an unknown name raises ValueError listing the valid choices."""
+    if name not in DATASETS:
+        close = difflib.get_close_matches(str(name), DATASETS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        choices = ", ".join(sorted(DATASETS))
+        raise ValueError(f"load: unknown data set {name!r}{hint}; valid choices: {choices}")
+    return DATASETS[name](**kw)
+
+
+__all__ = [
+    "CIFAR10",
+    "CIFAR10_CLASSES",
+    "DATASETS",
+    "MNIST",
+    "DataLoader",
+    "DownloadError",
+    "SafeUnpickler",
+    "Split",
+    "UnsafePickleError",
+    "blobs",
+    "circles",
+    "download_file",
+    "eecs498_binary",
+    "fake_cifar10",
+    "file_checksum",
+    "load",
+    "load_cifar10",
+    "load_mnist",
+    "load_mnist_full",
+    "load_mnist_subset",
+    "moons",
+    "parse_idx",
+    "random_split",
+    "read_cifar_batch",
+    "read_cifar_meta",
+    "read_idx",
+    "read_mnist_idx",
+    "resolve_cache_dir",
+    "safe_load_pickle",
+    "spiral",
+    "to_ascii",
+    "train_val_test_split",
+    "verify_file",
+    "write_idx",
+    "xor",
+]

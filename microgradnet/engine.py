@@ -174,12 +174,13 @@ def toposort(roots) -> list:
         if r._id not in seen:
             seen[r._id] = r
             stack.append(r)
+    pop, push = stack.pop, stack.append
     while stack:
-        n = stack.pop()
-        for p in n._prev:
-            if p._id not in seen:
-                seen[p._id] = p
-                stack.append(p)
+        for p in pop()._prev:
+            k = p._id
+            if k not in seen:
+                seen[k] = p
+                push(p)
     return [seen[k] for k in sorted(seen)]
 
 
@@ -192,18 +193,24 @@ def backward(roots, gradients, create_graph: bool = False) -> list:
     order = toposort(roots)
     for n in order:
         if n._prev:
-            n.grad = None
+            n.grad = n._reset_grad()
     for r, g in zip(roots, gradients):
         if r._prev:
             r.grad = g if r.grad is None else r.grad + g
         else:
             r.grad = r._accumulate(r.grad, g)
     anomaly = _state["anomaly"]
+    fast = None if (create_graph or anomaly) else getattr(type(order[-1]), "_BACKWARD", None)
     ctx = enable_grad() if create_graph else no_grad()
     with ctx:
-        for n in reversed(order):
-            if n._prev and n.grad is not None:
-                n._propagate(create_graph, anomaly)
+        if fast is not None:  # Value without anomaly checks: the rules' specialised scalar steps, no method call
+            for n in reversed(order):
+                if n._prev:
+                    fast[n._op](n, n.grad)
+        else:
+            for n in reversed(order):
+                if n._prev and n.grad is not None:
+                    n._propagate(create_graph, anomaly)
     for n in order:
         if n.grad is None:
             n.grad = n._zero_grad()
@@ -228,7 +235,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph: bool = False, allow_u
     order = toposort(outputs)
     saved = [(n, n.grad) for n in order]
     for x in inputs:
-        x.grad = None
+        x.grad = x._reset_grad()
     ids = {n._id for n in order}
     try:
         backward(outputs, seeds, create_graph=create_graph)

@@ -306,6 +306,9 @@ class Tensor(Node):
     def _zero_grad(self):
         return np.zeros_like(self.data) if self.requires_grad else None
 
+    def _reset_grad(self):
+        return None
+
     def _propagate(self, create_graph, anomaly):
         rule = RULES[self._op]
         prev = self._prev

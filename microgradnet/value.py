@@ -60,6 +60,7 @@ def _num(x, op):
 
 
 def _apply(name, inputs, args=()):
+    """Run rule ``name`` on Values (the general path: checks for division by zero and complex results)."""
     rule = RULES[name]
     try:
         data = rule.forward(SCALAR, *[v.data for v in inputs], *args)
@@ -72,6 +73,34 @@ def _apply(name, inputs, args=()):
     return _make(float(data), tuple(inputs), name, args)
 
 
+_F = {name: r.forward for name, r in RULES.items()}
+_FADD, _FSUB, _FMUL = _F["add"], _F["sub"], _F["mul"]
+
+
+def _binary(name, f):
+    """A fast path for a binary rule whose forward cannot fail on floats (add, sub, mul)."""
+    def op(a, b):
+        if b.__class__ is not Value:
+            b = _num(b, name)
+        return _make(f(SCALAR, a.data, b.data), (a, b), name)
+
+    def rop(a, b):
+        b = _num(b, name)
+        return _make(f(SCALAR, b.data, a.data), (b, a), name)
+    return op, rop
+
+
+def _unary(name):
+    f = _F[name]
+
+    def op(a):
+        return _make(f(SCALAR, a.data), (a,), name)
+    op.__name__ = name
+    op.__doc__ = f"{RULES[name].formula}; local derivative {', '.join(RULES[name].local_formulas)} " \
+                 f"(rule ``{name}``). {RULES[name].convention}".strip()
+    return op
+
+
 class Value(Node):
     """A scalar on the tape: ``data`` (a float), ``grad`` (∂L/∂this after ``backward``), ``label``.
 
@@ -81,6 +110,7 @@ class Value(Node):
 
     __slots__ = ()
     requires_grad = True
+    _BACKWARD: dict = {}  # rule name -> fast backward step, filled in below from the table
 
     def __init__(self, data, _children=(), _op="", label=""):
         if isinstance(data, Value):
@@ -105,23 +135,9 @@ class Value(Node):
         return f"Value(data={self.data!r}, grad={self.grad!r}{lab})"
 
     # -------------------------------------------------------------------------------------------- arithmetic
-    def __add__(self, other):
-        return _apply("add", (self, _num(other, "add")))
-
-    def __radd__(self, other):
-        return _apply("add", (_num(other, "add"), self))
-
-    def __sub__(self, other):
-        return _apply("sub", (self, _num(other, "sub")))
-
-    def __rsub__(self, other):
-        return _apply("sub", (_num(other, "sub"), self))
-
-    def __mul__(self, other):
-        return _apply("mul", (self, _num(other, "mul")))
-
-    def __rmul__(self, other):
-        return _apply("mul", (_num(other, "mul"), self))
+    __add__, __radd__ = _binary("add", _FADD)
+    __sub__, __rsub__ = _binary("sub", _FSUB)
+    __mul__, __rmul__ = _binary("mul", _FMUL)
 
     def __truediv__(self, other):
         return _apply("div", (self, _num(other, "div")))
@@ -129,8 +145,7 @@ class Value(Node):
     def __rtruediv__(self, other):
         return _apply("div", (_num(other, "div"), self))
 
-    def __neg__(self):
-        return _apply("neg", (self,))
+    __neg__ = _unary("neg")
 
     def __pos__(self):
         return self
@@ -166,26 +181,16 @@ class Value(Node):
     __hash__ = object.__hash__
 
     # -------------------------------------------------------------------------------------------- functions
-    def exp(self):
-        return _apply("exp", (self,))
-
-    def log(self):
-        return _apply("log", (self,))
-
-    def tanh(self):
-        return _apply("tanh", (self,))
-
-    def sigmoid(self):
-        return _apply("sigmoid", (self,))
-
-    def relu(self):
-        return _apply("relu", (self,))
+    exp = _unary("exp")
+    log = _unary("log")
+    tanh = _unary("tanh")
+    sigmoid = _unary("sigmoid")
+    relu = _unary("relu")
 
     def leaky_relu(self, slope=0.01):
         return _apply("leaky_relu", (self,), (float(slope),))
 
-    def abs(self):
-        return _apply("abs", (self,))
+    abs = _unary("abs")
 
     def max(self, other):
         """max(self, other); on a tie each gets half the gradient (rule ``maximum``)."""
@@ -220,30 +225,24 @@ class Value(Node):
         return tuple(float(rule.local(i, SCALAR, self.data, *args)) for i in range(len(self._prev)))
 
     def _propagate(self, create_graph, anomaly):
+        if not (create_graph or anomaly):
+            _BACKWARD[self._op](self, self.grad)
+            return
         rule = RULES[self._op]
         prev = self._prev
         g = self.grad
         if rule.kind == "reduce":
-            locs = _nary_locals(self).tolist()
-            contribs = [g * loc for loc in locs]
+            contribs = [g * loc for loc in _nary_locals(self).tolist()]
         elif create_graph:
             args = prev + self._args
             contribs = [rule.vjp(i, GRAPH, g, self, *args) for i in range(len(prev))]
         else:
             args = tuple(p.data for p in prev) + self._args
-            derivs = rule.derivs
-            contribs = []
-            for i in range(len(prev)):
-                d = derivs[i]
-                if d.__class__ is float:
-                    contribs.append(g * d)
-                else:
-                    contribs.append(g * d(SCALAR, self.data, *args))
+            contribs = [rule.vjp(i, SCALAR, g, self.data, *args) for i in range(len(prev))]
         for i, (p, c) in enumerate(zip(prev, contribs)):
             if anomaly:
                 engine.check_backward(self, p, i, c)
-            pg = p.grad
-            p.grad = c if pg is None else pg + c
+            p.grad += c
 
     # -------------------------------------------------------------------------------------------- engine hooks
     def _as_seed(self, g, create_graph, op):
@@ -262,6 +261,56 @@ class Value(Node):
 
     def _zero_grad(self):
         return 0.0
+
+    _reset_grad = _zero_grad
+
+
+def _scalar_backward(rule):
+    """A fast ``node, g -> None`` backward step for one rule, derived from its table entry: adds g × local
+    derivative into each parent's grad. Only the dispatch is specialised (by arity and constant derivatives);
+    every number still comes from the rule."""
+    if rule.kind == "reduce":
+        def bw(n, g):
+            for p, loc in zip(n._prev, _nary_locals(n).tolist()):
+                p.grad += g * loc
+        return bw
+    d = rule.derivs
+    if len(d) == 1:
+        (d0,) = d
+        if d0.__class__ is float:
+            def bw(n, g):
+                n._prev[0].grad += g * d0
+        else:
+            def bw(n, g):
+                p = n._prev[0]
+                p.grad += g * d0(SCALAR, n.data, p.data, *n._args)
+        return bw
+    d0, d1 = d
+    if d0.__class__ is float and d1.__class__ is float:
+        def bw(n, g):
+            a, b = n._prev
+            a.grad += g * d0
+            b.grad += g * d1
+    elif d0.__class__ is float:
+        def bw(n, g):
+            a, b = n._prev
+            a.grad += g * d0
+            b.grad += g * d1(SCALAR, n.data, a.data, b.data, *n._args)
+    else:
+        def bw(n, g):
+            a, b = n._prev
+            out, ad, bd = n.data, a.data, b.data
+            if n._args:
+                a.grad += g * d0(SCALAR, out, ad, bd, *n._args)
+                b.grad += g * d1(SCALAR, out, ad, bd, *n._args)
+            else:
+                a.grad += g * d0(SCALAR, out, ad, bd)
+                b.grad += g * d1(SCALAR, out, ad, bd)
+    return bw
+
+
+_BACKWARD = {name: _scalar_backward(r) for name, r in RULES.items() if r.kind in ("elementwise", "reduce")}
+Value._BACKWARD = _BACKWARD
 
 
 def _nary_locals(node):

@@ -40,6 +40,15 @@ def _sign(x: float) -> float:
     return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
 
 
+def _pow(a: float, p: float) -> float:
+    try:
+        return a ** p
+    except ZeroDivisionError:  # 0 ** negative: inf, as numpy (the Value front refuses it in the forward pass)
+        return _INF
+    except OverflowError:
+        return _INF
+
+
 def _where(cond, a, b):
     return a if cond else b
 
@@ -48,6 +57,7 @@ SCALAR = SimpleNamespace(
     name="scalar",
     exp=_exp,
     log=_log,
+    pow=_pow,
     tanh=math.tanh,
     abs=abs,
     sign=_sign,
@@ -62,6 +72,11 @@ def _np_log(x):
         return np.log(x)
 
 
+def _np_pow(a, p):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return np.power(a, p)
+
+
 def _np_exp(x):
     with np.errstate(over="ignore"):
         return np.exp(x)
@@ -71,6 +86,7 @@ ARRAY = SimpleNamespace(
     name="array",
     exp=_np_exp,
     log=_np_log,
+    pow=_np_pow,
     tanh=np.tanh,
     abs=np.abs,
     sign=np.sign,

@@ -105,8 +105,8 @@ _rule(name="div", kind="elementwise", symbol="÷", arity=2, forward=lambda m, a,
       convention="b = 0 gives ±inf (Tensor) or an error naming the operands (Value)")
 _rule(name="neg", kind="elementwise", symbol="−", arity=1, forward=lambda m, a: -a,
       derivs=(-1.0,), formula="out = −a", local_formulas=("−1",))
-_rule(name="pow", kind="elementwise", symbol="^", arity=1, attrs=("p",), forward=lambda m, a, p: a ** p,
-      derivs=(lambda m, out, a, p: p * a ** (p - 1),), saved=("a",),
+_rule(name="pow", kind="elementwise", symbol="^", arity=1, attrs=("p",), forward=lambda m, a, p: m.pow(a, p),
+      derivs=(lambda m, out, a, p: p * m.pow(a, p - 1),), saved=("a",),
       formula="out = a^p  (p a constant)", local_formulas=("p·a^(p−1)",),
       convention="a negative base with a non-integer p is an error (the result would be complex)")
 
@@ -117,8 +117,8 @@ def _dpow_b(m, out, a, b):
     return m.where((ad == 0) & (bd >= 0), 0.0, out * m.log(a))
 
 
-_rule(name="powv", kind="elementwise", symbol="^", arity=2, forward=lambda m, a, b: a ** b,
-      derivs=(lambda m, out, a, b: b * a ** (b - 1), _dpow_b), saved=("a", "b", "out"),
+_rule(name="powv", kind="elementwise", symbol="^", arity=2, forward=lambda m, a, b: m.pow(a, b),
+      derivs=(lambda m, out, a, b: b * m.pow(a, b - 1), _dpow_b), saved=("a", "b", "out"),
       formula="out = a^b", local_formulas=("b·a^(b−1)", "out·ln a"),
       convention="∂/∂b is NaN for a < 0 and 0 for a = 0, b ≥ 0 (as PyTorch)")
 _rule(name="exp", kind="elementwise", symbol="exp", arity=1, forward=lambda m, a: m.exp(a),

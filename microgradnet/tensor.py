@@ -788,6 +788,7 @@ GRAPH = SimpleNamespace(
     abs=_gfun("abs"),
     sign=lambda x: np.sign(raw(x)),
     where=lambda c, a, b: where(raw(c), a, b),
+    pow=lambda a, p: a ** p,
     maximum=maximum,
     minimum=minimum,
     apply=_gapply,

@@ -155,6 +155,9 @@ class Value(Node):
         if isinstance(other, Value):
             return _apply("powv", (self, other))
         if isinstance(other, numbers.Real) and not isinstance(other, bool):
+            if self.data == 0.0 and other < 0:
+                raise ZeroDivisionError(f"pow: 0.0 ** {other!r} is a division by zero; expected a non-zero base "
+                                        "for a negative exponent")
             return _apply("pow", (self,), (other,))
         raise TypeError(f"pow: the exponent must be an int, a float or a Value, got {type(other).__name__} "
                         f"{other!r}")
@@ -361,6 +364,7 @@ GRAPH = SimpleNamespace(
     abs=lambda x: x.abs() if isinstance(x, Value) else abs(x),
     sign=lambda x: SCALAR.sign(x.data if isinstance(x, Value) else x),
     where=_gwhere,
+    pow=lambda a, p: a ** p,
     maximum=lambda a, b: _num(a, "maximum").max(b),
     minimum=lambda a, b: _num(a, "minimum").min(b),
     apply=_gapply,

@@ -201,9 +201,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     xp = _pad0(x4, ((0, 0), (0, 0), (pt, pb), (pl, pr))) if pt or pb or pl or pr else x4
     win = windows(xp, (kh, kw), s, d)
     oh, ow = win.shape[2], win.shape[3]
-    cols = win.permute(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * kh * kw)
-    out = cols @ w.reshape(f, c * kh * kw).T
-    out = out.reshape(n, oh, ow, f).permute(0, 3, 1, 2)
+    cols = win.permute(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * oh * ow)
+    out = w.reshape(f, c * kh * kw) @ cols
+    out = out.reshape(f, n, oh, ow).permute(1, 0, 2, 3)
     if bias is not None:
         b = _tensor(bias, op, "bias")
         if b.shape != (f,):
@@ -227,6 +227,19 @@ def _pool_geometry(x4: Tensor, kernel_size, stride, padding, dilation, op):
         raise ValueError(f"{op}: the {k[0]}×{k[1]} window (dilation {d}) does not fit in the padded input {h}×{w} "
                          f"(input shape {x4.shape}, padding {p})")
     return k, s, p, d
+
+
+def _window_stack(x4: Tensor, k, s, d) -> Tensor:
+    """The kH·kW cells of every window stacked on a LEADING axis: (kH·kW, N, C, OH, OW), row-major window order.
+
+    windows → permute → reshape (one copy). Reducing over a leading axis of a contiguous array is one pass of
+    elementwise maxima/additions in numpy, ~15× faster than reducing the two small trailing axes of the strided
+    window view; the gradient comes back through the same reshape/permute into ``fold``.
+    """
+    n, c = x4.shape[:2]
+    win = windows(x4, k, s, d)
+    oh, ow = win.shape[2], win.shape[3]
+    return win.permute(4, 5, 0, 1, 2, 3).reshape(k[0] * k[1], n, c, oh, ow)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, tie="first"):
@@ -257,7 +270,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, tie="firs
         inside[p[0]:p[0] + h, p[1]:p[1] + w] = True
         lowest = np.asarray(np.finfo(x4.dtype).min, dtype=x4.dtype)
         x4 = where(inside, _pad0(x4, ((0, 0), (0, 0), p, p)), lowest)
-    out = windows(x4, k, s, d).amax((4, 5), tie=tie)
+    out = _window_stack(x4, k, s, d).amax(0, tie=tie)
     return out.reshape(out.shape[1:]) if unbatched else out
 
 
@@ -281,7 +294,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, count_include_pad=Tru
     k, s, p, _ = _pool_geometry(x4, kernel_size, stride, padding, 1, op)
     h, w = x4.shape[2:]
     xp = _pad0(x4, ((0, 0), (0, 0), p, p)) if p[0] or p[1] else x4
-    total = windows(xp, k, s).sum((4, 5))
+    total = _window_stack(xp, k, s, (1, 1)).sum(0)
     if divisor_override is not None:
         if not isinstance(divisor_override, (int, np.integer)) or divisor_override <= 0:
             raise ValueError(f"{op}: divisor_override must be a positive int, got {divisor_override!r}")

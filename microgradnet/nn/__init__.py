@@ -1,0 +1,27 @@
+"""Neural-network modules with PyTorch's names (``Module``, ``Linear``, ``Conv2d``, ...) and micrograd's scalar
+``Neuron``/``Layer``/``MLP``.
+
+Every layer's ``forward`` is a composition of primitives (see :mod:`microgradnet.functional`); none has backward
+code. ``Module`` follows ``torch.nn.Module``: registration on assignment, ``named_parameters()`` in registration
+order with dotted names, ``train()``/``eval()``, ``zero_grad()``, ``state_dict()``/``load_state_dict()``.
+"""
+
+from . import init
+from .activation import LeakyReLU, LogSoftmax, PReLU, ReLU, Sigmoid, Softmax, Tanh
+from .container import ModuleList, Sequential
+from .conv import Conv2d
+from .dropout import Dropout
+from .flatten import Flatten
+from .linear import Identity, Linear
+from .loss import BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, MSELoss, MultiMarginLoss, NLLLoss
+from .micrograd import MLP, Layer, Neuron
+from .module import IncompatibleKeys, Module, Parameter
+from .norm import BatchNorm1d, BatchNorm2d
+from .pooling import AvgPool2d, MaxPool2d
+
+__all__ = [
+    "MLP", "AvgPool2d", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv2d", "CrossEntropyLoss", "Dropout",
+    "Flatten", "HingeLoss", "Identity", "IncompatibleKeys", "Layer", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss",
+    "MaxPool2d", "Module", "ModuleList", "MultiMarginLoss", "NLLLoss", "Neuron", "PReLU", "Parameter", "ReLU",
+    "Sequential", "Sigmoid", "Softmax", "Tanh", "init",
+]

@@ -1,0 +1,112 @@
+"""``Conv2d``: 2-D cross-correlation with stride, padding, dilation and non-square kernels (groups = 1)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import functional as F
+from . import init
+from ._util import float_dtype, positive_int
+from .module import Module, Parameter
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def _pair(v, name):
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        return (int(v), int(v))
+    try:
+        t = tuple(int(i) for i in v)
+    except TypeError:
+        raise TypeError(f"Conv2d: {name} must be an int or a pair of ints, got {v!r}") from None
+    if len(t) != 2:
+        raise ValueError(f"Conv2d: {name} must be an int or a pair of ints, got {v!r}")
+    return t
+
+
+class Conv2d(Module):
+    """y[n, f] = b[f] + Σ_c W[f, c] ⋆ x[n, c], see :func:`microgradnet.functional.conv2d` (CSC 249 HW2 P3,
+    Tsinghua HW1 §1.1, EECS 498 HW1 §1.5).
+
+    ``weight`` (out_channels, in_channels, kH, kW), ``bias`` (out_channels,). Initialised as PyTorch:
+    kaiming_uniform(a=√5), i.e. U(±1/√fan_in) with fan_in = in_channels·kH·kW, for both. ``padding`` an int, a
+    pair, 'valid' or 'same'; ``padding_mode`` 'zeros' (default), 'reflect', 'replicate' or 'circular'. Only
+    ``groups=1``.
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", dtype=None):
+        super().__init__()
+        if groups != 1:
+            raise ValueError(f"Conv2d: groups={groups} is not supported; only groups=1 (every output channel sees "
+                             "every input channel)")
+        if padding_mode not in PADDING_MODES:
+            raise ValueError(f"Conv2d: padding_mode must be one of {PADDING_MODES}, got {padding_mode!r}")
+        self.in_channels = positive_int(in_channels, "in_channels", "Conv2d")
+        self.out_channels = positive_int(out_channels, "out_channels", "Conv2d")
+        self.kernel_size = _pair(kernel_size, "kernel_size")
+        self.stride = _pair(stride, "stride")
+        self.dilation = _pair(dilation, "dilation")
+        if min(self.kernel_size + self.stride + self.dilation) < 1:
+            raise ValueError(f"Conv2d: kernel_size {self.kernel_size}, stride {self.stride} and dilation "
+                             f"{self.dilation} must be ≥ 1")
+        if isinstance(padding, str):
+            if padding not in ("valid", "same"):
+                raise ValueError(f"Conv2d: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
+            if padding == "same" and self.stride != (1, 1):
+                raise ValueError(f"Conv2d: padding='same' needs stride 1, got stride {self.stride}")
+            self.padding = padding
+        else:
+            self.padding = _pair(padding, "padding")
+            if min(self.padding) < 0:
+                raise ValueError(f"Conv2d: padding must be ≥ 0, got {self.padding}")
+        self.groups = 1
+        self.padding_mode = padding_mode
+        dt = float_dtype(dtype, "Conv2d")
+        self.weight = Parameter(np.empty((self.out_channels, self.in_channels) + self.kernel_size, dtype=dt))
+        if bias:
+            self.bias = Parameter(np.empty((self.out_channels,), dtype=dt))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+            bound = 1.0 / math.sqrt(fan_in)
+            init.uniform_(self.bias, -bound, bound)
+
+    def _explicit_padding(self):
+        if self.padding == "valid":
+            return (0, 0, 0, 0)
+        if self.padding == "same":
+            th, tw = (self.dilation[i] * (self.kernel_size[i] - 1) for i in range(2))
+            return (tw // 2, tw - tw // 2, th // 2, th - th // 2)
+        ph, pw = self.padding
+        return (pw, pw, ph, ph)
+
+    def forward(self, input):
+        if self.padding_mode != "zeros":
+            lrtb = self._explicit_padding()
+            if any(lrtb):
+                if np.ndim(input.data if hasattr(input, "data") else input) not in (3, 4):
+                    raise ValueError(f"Conv2d: expected a 4-D input (N, C, H, W) or a 3-D input (C, H, W), got "
+                                     f"shape {np.shape(input.data if hasattr(input, 'data') else input)}")
+                input = F.pad(input, lrtb, mode=self.padding_mode)
+            return F.conv2d(input, self.weight, self.bias, self.stride, 0, self.dilation)
+        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation)
+
+    def extra_repr(self):
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0):
+            s += f", padding={self.padding!r}" if isinstance(self.padding, str) else f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
+        return s

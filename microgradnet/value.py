@@ -78,11 +78,26 @@ _FADD, _FSUB, _FMUL = _F["add"], _F["sub"], _F["mul"]
 
 
 def _binary(name, f):
-    """A fast path for a binary rule whose forward cannot fail on floats (add, sub, mul)."""
+    """A fast path for a binary rule whose forward cannot fail on floats (add, sub, mul): ``_make`` inlined."""
     def op(a, b):
         if b.__class__ is not Value:
             b = _num(b, name)
-        return _make(f(SCALAR, a.data, b.data), (a, b), name)
+        v = _new(Value)
+        v.data = f(SCALAR, a.data, b.data)
+        v.grad = 0.0
+        v._id = next(_ids)
+        v.label = ""
+        v._meta = _state["scope"]
+        if _state["grad"]:
+            v._prev = (a, b)
+            v._op = name
+        else:
+            v._prev = ()
+            v._op = ""
+        v._args = ()
+        if _state["anomaly"]:
+            engine.check_forward(v)
+        return v
 
     def rop(a, b):
         b = _num(b, name)
@@ -289,7 +304,12 @@ def _scalar_backward(rule):
                 p.grad += g * d0(SCALAR, n.data, p.data, *n._args)
         return bw
     d0, d1 = d
-    if d0.__class__ is float and d1.__class__ is float:
+    if d0 == 1.0 and d1 == 1.0:
+        def bw(n, g):
+            a, b = n._prev
+            a.grad += g
+            b.grad += g
+    elif d0.__class__ is float and d1.__class__ is float:
         def bw(n, g):
             a, b = n._prev
             a.grad += g * d0

@@ -30,8 +30,14 @@ lint: $(STAMP)
 test: setup lint
 	$(BIN)/python -m pytest
 
-bench: setup
-	$(BIN)/python benchmarks/run.py
+BENCH := benchmarks/.venv-bench
+$(BENCH)/.stamp: pyproject.toml
+	$(PYTHON) -m venv $(BENCH)
+	$(BENCH)/bin/python -m pip install -q -e '.[bench,train]' 'torch==2.13.0' || $(BENCH)/bin/python -m pip install -q -e '.[bench,train]'
+	@touch $@
+
+bench: $(BENCH)/.stamp
+	$(BENCH)/bin/python benchmarks/engine_bench.py --json benchmarks/engine.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache demo-out

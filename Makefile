@@ -25,7 +25,7 @@ demo: setup
 	$(BIN)/microgradnet demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check microgradnet viz tests notebooks benchmarks
+	$(BIN)/ruff check $(wildcard microgradnet viz tests notebooks benchmarks)
 
 test: setup lint
 	$(BIN)/python -m pytest

@@ -269,7 +269,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, tie="firs
         inside = np.zeros((h + 2 * p[0], w + 2 * p[1]), dtype=bool)
         inside[p[0]:p[0] + h, p[1]:p[1] + w] = True
         lowest = np.asarray(np.finfo(x4.dtype).min, dtype=x4.dtype)
-        x4 = where(inside, _pad0(x4, ((0, 0), (0, 0), p, p)), lowest)
+        x4 = where(inside, _pad0(x4, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1]))), lowest)
     out = _window_stack(x4, k, s, d).amax(0, tie=tie)
     return out.reshape(out.shape[1:]) if unbatched else out
 
@@ -293,7 +293,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, count_include_pad=Tru
     x4, unbatched = _image(x, op)
     k, s, p, _ = _pool_geometry(x4, kernel_size, stride, padding, 1, op)
     h, w = x4.shape[2:]
-    xp = _pad0(x4, ((0, 0), (0, 0), p, p)) if p[0] or p[1] else x4
+    xp = _pad0(x4, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1]))) if p[0] or p[1] else x4
     total = _window_stack(xp, k, s, (1, 1)).sum(0)
     if divisor_override is not None:
         if not isinstance(divisor_override, (int, np.integer)) or divisor_override <= 0:
@@ -406,7 +406,7 @@ def dropout(input, p=0.5, training=True, generator=None):
 
     ``p`` is the probability of DROPPING an element (PyTorch), 0 ≤ p < 1. The mask is drawn from ``generator``
     (default :func:`microgradnet.generator`, seeded by :func:`microgradnet.manual_seed`) as
-    ``generator.random(shape) >= p`` — the same draw as ``microgradnet.closed_form.dropout.dropout_mask`` — and is a
+    ``generator.random(shape) >= p`` (the closed-form dropout's mask draws the same way) and is a
     constant: ∂L/∂x = g ⊙ M / (1 − p) (EECS 498 HW1 §1.3, scaled). E[M/(1 − p)] = 1, so evaluation needs no
     rescaling (the answer to EECS 498 §7.2 in its inverted form).
     """

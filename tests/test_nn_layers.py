@@ -223,3 +223,25 @@ def test_layer_errors_name_layer_and_shapes():
         nn.Softmax(None)
     with pytest.raises(ValueError, match="Linear: in_features must be a positive int"):
         nn.Linear(0, 2)
+
+
+def test_module_network_at_scalar_level_equals_tensor_level(rng):
+    mg.manual_seed(6)
+    net = nn.Sequential(nn.Conv2d(1, 2, 3, stride=2, padding=1), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(),
+                        nn.Linear(8, 3))
+    x, y = rng.standard_normal((2, 1, 4, 4)), np.array([1, 2])
+    loss = F.cross_entropy(net(Tensor(x)), y)
+    loss.backward()
+    grads = {n: p.grad.copy() for n, p in net.named_parameters()}
+    net.zero_grad()
+    with mg.scalar_level(net):
+        loss_s = F.cross_entropy(net(Tensor(x)), y)
+    assert loss_s.item() == pytest.approx(loss.item(), rel=1e-12)
+    loss_s.backward()
+    for n, p in net.named_parameters():
+        np.testing.assert_allclose(p.grad, grads[n], rtol=1e-9, atol=1e-12)
+    root = loss_s._values[1].item()
+    labels = {v.label for v in mg.toposort(root) if v.label}
+    assert {"0.weight[1,0,2,2]", "4.bias[2]"} <= labels  # parameters named element by element
+    scopes = {v._meta[0] for v in mg.toposort(root) if v._prev}
+    assert {"0", "1", "2", "4"} <= scopes  # each scalar op knows its module

@@ -7,7 +7,9 @@ graph has more than ``max_nodes`` units, :func:`plan` collapses it one level at 
    operation that made it (``_meta = (scope, group, op)``); all Values of one tensor op become one box, and the
    elements of one named input tensor (``conv1.weight[0,0]``, …) another;
 2. tensor ops into their module call: nodes made inside ``microgradnet.engine.scope(name)`` (which
-   ``Module.__call__`` uses) are grouped by module call, innermost modules first, then their parents;
+   ``Module.__call__`` uses, with the module's attribute path such as ``features.0``) are grouped by module call,
+   innermost modules first, then their parents (``features.0`` and ``features.1`` into ``features``; both ``.``
+   and ``/`` separate levels);
 3. if it still does not fit, only the ``max_nodes - 1`` units nearest to the output (breadth first) are drawn and
    everything farther is one ``…`` node.
 
@@ -24,6 +26,8 @@ linear time at the default recursion limit.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -62,13 +66,29 @@ class Plan:
     hidden_constants: int = 0
 
 
+@functools.lru_cache(maxsize=1024)
+def _split_scope(s: str) -> tuple:
+    parts = re.split(r"([/.])", s)
+    out, acc = [], ""
+    for k in range(0, len(parts), 2):
+        comp = parts[k]
+        sep = parts[k - 1] if k else ""
+        if not comp:
+            continue
+        acc = acc + sep + comp if acc else comp
+        out.append(acc)
+    return tuple(out)
+
+
 def scope_path(node) -> tuple:
-    """The module scope a node was made in, as path components (``'features/conv1'`` → ``('features', 'conv1')``)."""
+    """The module scope a node was made in, as the chain of enclosing module paths, outermost first. Both
+    ``engine.scope`` nesting (``/``) and module attribute paths (``.``) nest: ``'features.0'`` →
+    ``('features', 'features.0')``, ``'outer/conv1'`` → ``('outer', 'outer/conv1')``."""
     m = node._meta
     s = m[0] if isinstance(m, tuple) else m
     if not s:
         return ()
-    return tuple(c for c in str(s).split("/") if c)
+    return _split_scope(str(s))
 
 
 def scalar_group(node):
@@ -278,7 +298,7 @@ def plan(roots, tape, *, max_nodes=MAX_NODES, depth=None, hide_constants=False, 
             u = unit_index[key] = len(units)
             ck = ckeys[i]
             if key[0] == "call":
-                kind, title, cl = "call", "/".join(key[1][-1][0]), key[1][:-1]
+                kind, title, cl = "call", key[1][-1][0][-1], key[1][:-1]
             else:
                 kind = {"n": "node", "ops": "ops", "input": "input"}[key[0]]
                 title = key[2] if kind == "ops" else (key[1] if kind == "input" else "")
@@ -351,7 +371,7 @@ def _clusters(units, counts) -> dict:
             if k in out:
                 continue
             prefix, call = k[-1]
-            label = prefix[-1] if prefix else ""
+            label = prefix[-1] if prefix else ""  # the module's full path: 'features.0'
             if counts.get(prefix, 1) > 1:
                 label += f" (call {call})"
             out[k] = (label, k[:-1] or None, {"style": "rounded", "color": "grey50"})

@@ -93,6 +93,11 @@ def short(x) -> str:
     return f"{x:.4g}"
 
 
+def plural(n: int, word: str) -> str:
+    """``1 op``, ``2 ops``, ``1,024 scalar nodes``."""
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
 def shape_text(shape) -> str:
     """``(2, 3)`` as Python prints it; ``()`` for a 0-d tensor."""
     return "(" + ", ".join(str(int(n)) for n in shape) + ("," if len(shape) == 1 else "") + ")"
@@ -100,7 +105,8 @@ def shape_text(shape) -> str:
 
 def summary(arr, tiny: int = 4) -> str:
     """A compact description of an array's values: the values themselves when it has at most ``tiny`` elements,
-    otherwise ``min … mean … max …``; non-finite entries are counted, booleans as a count of True."""
+    otherwise ``min … mean … max …`` (``all v`` when every element is v); non-finite entries are counted, booleans
+    as a count of True."""
     a = np.asarray(arr)
     if a.size == 0:
         return "empty"
@@ -117,7 +123,8 @@ def summary(arr, tiny: int = 4) -> str:
     if bad == a.size:
         return f"all {a.size} non-finite"
     f = a[fin] if bad else a
-    text = f"min {short(f.min())} mean {short(f.mean())} max {short(f.max())}"
+    lo, hi = f.min(), f.max()
+    text = f"all {short(lo)}" if lo == hi else f"min {short(lo)} mean {short(f.mean())} max {short(hi)}"
     if bad:
         text += f" ({bad} non-finite)"
     return text

@@ -31,7 +31,7 @@ import numpy as np
 from microgradnet.engine import Node, toposort
 
 from . import collapse, overlay, scalar, tensor
-from .dot import DotEdge, DotNode, Picture, summary, write_dot
+from .dot import DotEdge, DotNode, Picture, plural, summary, write_dot
 from .legend import colour, legend_lines
 
 EDGE_LABELS = (None, "local", "contrib")
@@ -237,7 +237,7 @@ class Builder:
         tape, plan = self.tape, self.plan
         members = unit.members
         if unit.kind == "more":
-            return DotNode(unit.name, [f"… {len(members):,} more node(s)"], {"shape": "box", "style": "dashed"},
+            return DotNode(unit.name, [f"… {plural(len(members), 'more node')}"], {"shape": "box", "style": "dashed"},
                            record=False, cluster=None)
         roots = set(plan.roots)
         outs = [i for i in members if i in roots or any(plan.unit_of[c] != u for c in plan.consumers[i])]
@@ -245,9 +245,9 @@ class Builder:
         out_nodes = [tape[i] for i in outs]
         fields = []
         if unit.kind == "ops":
-            fields += [unit.title, f"{len(members):,} scalar nodes"]
+            fields += [unit.title, plural(len(members), "scalar node")]
         elif unit.kind == "input":
-            fields += [unit.title, f"{len(members):,} elements"]
+            fields += [unit.title, plural(len(members), "element")]
         else:
             ops = []
             for i in members:
@@ -256,7 +256,7 @@ class Builder:
                     ops.append(o)
             n_ops = sum(1 for i in members if tape[i]._prev)
             shown = ", ".join(ops[:4]) + (", …" if len(ops) > 4 else "")
-            fields += [unit.title, f"{n_ops:,} ops: {shown}" if ops else f"{len(members):,} nodes"]
+            fields += [unit.title, f"{plural(n_ops, 'op')}: {shown}" if ops else plural(len(members), "node")]
         if all(hasattr(n, "shape") for n in out_nodes):
             if len(out_nodes) == 1:
                 t = out_nodes[0]

@@ -50,7 +50,8 @@ def _list() -> int:
 
     from ..closed_form import CLOSED_FORMS
     for name, rec in CLOSED_FORMS.items():
-        print(f"{name:22} {rec.backward.__name__}{inspect.signature(rec.backward)}")
+        sig = inspect.signature(rec.backward).replace(return_annotation=inspect.Signature.empty)
+        print(f"{name:22} {rec.backward.__name__}{sig}")
         print(f"{'':22} {rec.seed}")
     return 0
 

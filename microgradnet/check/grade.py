@@ -170,7 +170,8 @@ def _same(a, b) -> bool:
 
 
 def _signature_text(rec) -> str:
-    return f"{rec.backward.__name__}{inspect.signature(rec.backward)}"
+    sig = inspect.signature(rec.backward).replace(return_annotation=inspect.Signature.empty)
+    return f"{rec.backward.__name__}{sig}"
 
 
 def _copy(a):

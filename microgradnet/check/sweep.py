@@ -58,8 +58,9 @@ class Case:
         p = describe_params(self.params)
         if p:
             text += "; " + p
-        if self.note:
-            text += f" [{self.note}]"
+        notes = [n for n in (self.note, self.numeric_skip) if n and not (n is self.numeric_skip and n in self.note)]
+        if notes:
+            text += f" [{'; '.join(notes)}]"
         return text
 
 

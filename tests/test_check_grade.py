@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import microgradnet as mg
 from microgradnet.check import cases, rule
 from microgradnet.closed_form import CLOSED_FORMS, MISTAKES
 
@@ -145,6 +146,7 @@ def test_wrong_signature_is_a_clear_type_error():
 def test_return_forms_single_array_dict_and_wrong_count():
     assert rule(lambda x, g: np.where(x > 0, g, 0.0), "relu").passed  # one gradient: a bare array
     assert rule(lambda x, g: [np.where(x > 0, g, 0.0)], "relu").passed
+    assert rule(lambda x, g: mg.where(mg.tensor(x) > 0, mg.tensor(g), 0.0), "relu").passed  # a Tensor's numbers
 
     rec = CLOSED_FORMS["linear"]
     assert rule(lambda x, W, b, g: rec.backward(x, W, b, g)._asdict(), "linear").passed  # {'dx':…, 'dW':…, 'db':…}

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..closed_form import CLOSED_FORMS, MISTAKES, NotApplicable
+from ..engine import Node
 from .explain import explanation
 from .sweep import Case, cases
 
@@ -209,6 +210,8 @@ def _normalise(name: str, rec, gnames: tuple[str, ...], got) -> tuple[list | Non
     for gn, item in zip(gnames, items):
         if item is None:
             return None, f"{name}: your function returned None for {gn}"
+        if isinstance(item, Node):  # a microgradnet Tensor (or Value): its numbers
+            item = item.data
         try:
             arr = np.asarray(item, dtype=np.float64)
         except (TypeError, ValueError) as e:
@@ -383,7 +386,7 @@ def rule(fn, name: str, *, quick: bool = False, seed: int = 0) -> Grade:
         runs.append((case, got))
         if mism:
             failures.append(Failure(case, tuple(mism)))
-    cases_run = sum(1 for c in sweep) - sum(skipped.values())
+    cases_run = len(sweep) - sum(skipped.values())
     if cases_run == 0:
         raise TypeError(f"{name}: no case could be run: {'; '.join(skipped)}. Expected the signature of the closed "
                         f"form: {_signature_text(rec)}")

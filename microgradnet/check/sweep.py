@@ -30,7 +30,7 @@ __all__ = ["Case", "SWEEPS", "NONDIFF", "cases", "describe_params"]
 NEAR = 1e-4
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Case:
     """One test case of rule ``rule``: ``rec.backward(*inputs, g, **params)`` is defined for it."""
 
@@ -68,7 +68,7 @@ def describe_params(params: dict) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in params.items())
 
 
-Generator = Callable[[np.random.Generator, bool], Iterator[tuple[tuple, dict, str]]]
+CaseGenerator = Callable[[np.random.Generator, bool], Iterator[tuple[tuple, dict, str]]]
 
 
 def _n(rng: np.random.Generator, *shape: int) -> np.ndarray:
@@ -389,7 +389,7 @@ def _weight_decay(rng, quick):
         yield (_n(rng, *shape),), dict(lam=lam, half=half), ""
 
 
-SWEEPS: dict[str, Generator] = {
+SWEEPS: dict[str, CaseGenerator] = {
     "linear": _linear,
     "linear_eecs498": _linear_eecs498,
     "linear_cs4670": _linear_cs4670,

@@ -21,6 +21,7 @@ from .tensor import (
                      full,
                      generator,
                      log,
+                     log1p,
                      manual_seed,
                      matmul,
                      maximum,
@@ -50,7 +51,8 @@ __version__ = "0.1.0"
 __all__ = [
     "RULES", "AnomalyError", "GradcheckError", "Tape", "Tensor", "Value", "abs", "arange", "broadcast_to", "cat",
     "concatenate", "detect_anomaly", "enable_grad", "exp", "full", "generator", "grad", "gradcheck",
-    "is_grad_enabled", "log", "manual_seed", "matmul", "maximum", "minimum", "no_grad", "ones", "ones_like", "pad",
+    "is_grad_enabled", "log", "log1p", "manual_seed", "matmul", "maximum", "minimum", "no_grad", "ones",
+    "ones_like", "pad",
     "rand", "randn", "relu", "rules", "scalar_level", "scope", "sigmoid", "sqrt", "stack", "tanh", "tape", "tensor",
     "toposort", "vmax", "vmin", "vsum", "where", "windows", "zeros", "zeros_like",
 ]

@@ -148,10 +148,12 @@ def check_backward(node, parent, i, contrib) -> None:
 
 # ---------------------------------------------------------------------------------------------------- scopes
 @contextlib.contextmanager
-def scope(name: str):
-    """Nodes created inside are tagged with ``name`` (modules use this so the renderer can cluster them)."""
+def scope(name: str, absolute: bool = False):
+    """Nodes created inside are tagged with ``name`` (modules use this so the renderer can cluster them).
+
+    Scopes nest as ``outer/name``; with ``absolute=True`` the name replaces the current scope instead."""
     prev = _state["scope"]
-    _state["scope"] = name if prev is None else f"{prev}/{name}"
+    _state["scope"] = name if (prev is None or absolute) else f"{prev}/{name}"
     try:
         yield
     finally:

@@ -359,7 +359,7 @@ def softplus(input):
     """
     x = _tensor(input, "softplus")
     a = x.abs()
-    return x * 0.5 + (a * 0.5 + (1.0 + (-a).exp()).log())
+    return x * 0.5 + (a * 0.5 + (-a).exp().log1p())
 
 
 def _dim(x: Tensor, dim, op: str) -> int:

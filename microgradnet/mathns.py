@@ -36,6 +36,12 @@ def _log(x: float) -> float:
     return _NAN
 
 
+def _log1p(x: float) -> float:
+    if x > -1.0:
+        return math.log1p(x)
+    return -_INF if x == -1.0 else _NAN
+
+
 def _sign(x: float) -> float:
     return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
 
@@ -57,6 +63,7 @@ SCALAR = SimpleNamespace(
     name="scalar",
     exp=_exp,
     log=_log,
+    log1p=_log1p,
     pow=_pow,
     tanh=math.tanh,
     abs=abs,
@@ -70,6 +77,11 @@ SCALAR = SimpleNamespace(
 def _np_log(x):
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.log(x)
+
+
+def _np_log1p(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log1p(x)
 
 
 def _np_pow(a, p):
@@ -86,6 +98,7 @@ ARRAY = SimpleNamespace(
     name="array",
     exp=_np_exp,
     log=_np_log,
+    log1p=_np_log1p,
     pow=_np_pow,
     tanh=np.tanh,
     abs=np.abs,

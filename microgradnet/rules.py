@@ -126,6 +126,9 @@ _rule(name="exp", kind="elementwise", symbol="exp", arity=1, forward=lambda m, a
 _rule(name="log", kind="elementwise", symbol="log", arity=1, forward=lambda m, a: m.log(a),
       derivs=(lambda m, out, a: 1.0 / a,), saved=("a",), formula="out = ln a", local_formulas=("1/a",),
       convention="ln 0 = −inf, ln of a negative number = NaN (caught by detect_anomaly)")
+_rule(name="log1p", kind="elementwise", symbol="log1p", arity=1, forward=lambda m, a: m.log1p(a),
+      derivs=(lambda m, out, a: 1.0 / (1.0 + a),), saved=("a",), formula="out = ln(1 + a)",
+      local_formulas=("1/(1 + a)",), convention="accurate for small a (softplus and BCE use it)")
 _rule(name="tanh", kind="elementwise", symbol="tanh", arity=1, forward=lambda m, a: m.tanh(a),
       derivs=(lambda m, out, a: 1.0 - out * out,), saved=("out",),
       formula="out = tanh a", local_formulas=("1 − out²",))
@@ -216,6 +219,12 @@ def tie_weights(x, out, axis, keepdims, tie):
         count = mask.sum(axis=axis, keepdims=True)
         return mask / count.astype(x.dtype)
     if tie == "first":
+        if axis is not None and len(axis) == 1:  # the common case (pooling, max(dim)): no transposes
+            (ax,) = axis
+            first = np.expand_dims(mask.argmax(axis=ax), ax)
+            shape = [1] * x.ndim
+            shape[ax] = x.shape[ax]
+            return (np.arange(x.shape[ax]).reshape(shape) == first).astype(x.dtype)
         axes = tuple(range(x.ndim)) if axis is None else axis
         rest = tuple(i for i in range(x.ndim) if i not in axes)
         perm = rest + tuple(axes)
@@ -317,8 +326,14 @@ def _pad_vjp(m, g, out, x, pad_width):
     return m.apply("getitem", g, tuple(slice(b, b + n) for (b, _), n in zip(pad_width, x.shape)))
 
 
+def _pad_fwd(m, x, pad_width):
+    out = np.zeros(tuple(n + b + a for n, (b, a) in zip(x.shape, pad_width)), dtype=x.dtype)
+    out[tuple(slice(b, b + n) for n, (b, _) in zip(x.shape, pad_width))] = x
+    return out
+
+
 _rule(name="pad", kind="shape", symbol="pad", arity=1, attrs=("pad_width",),
-      forward=lambda m, x, pad_width: np.pad(x, pad_width), vjps=(_pad_vjp,),
+      forward=_pad_fwd, vjps=(_pad_vjp,),
       formula="out = x surrounded by zeros", local_formulas=("1 inside, 0 in the border",))
 
 

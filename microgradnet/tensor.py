@@ -425,6 +425,10 @@ class Tensor(Node):
     def log(self):
         return apply("log", (self,))
 
+    def log1p(self):
+        """ln(1 + x), accurate for small x (rule ``log1p``)."""
+        return apply("log1p", (self,))
+
     def tanh(self):
         return apply("tanh", (self,))
 
@@ -708,8 +712,8 @@ def _t(name):
     return f
 
 
-exp, log, tanh, sigmoid, relu, abs, sqrt = (_t(n) for n in ("exp", "log", "tanh", "sigmoid", "relu", "abs",
-                                                             "sqrt"))  # noqa: A001
+exp, log, log1p, tanh, sigmoid, relu, abs, sqrt = (_t(n) for n in ("exp", "log", "log1p", "tanh", "sigmoid",
+                                                                    "relu", "abs", "sqrt"))  # noqa: A001
 
 
 def tensor(data, requires_grad=False, dtype=None, label=""):
@@ -784,6 +788,7 @@ GRAPH = SimpleNamespace(
     name="tensor-graph",
     exp=_gfun("exp"),
     log=_gfun("log"),
+    log1p=_gfun("log1p"),
     tanh=_gfun("tanh"),
     abs=_gfun("abs"),
     sign=lambda x: np.sign(raw(x)),

@@ -201,6 +201,7 @@ class Value(Node):
     # -------------------------------------------------------------------------------------------- functions
     exp = _unary("exp")
     log = _unary("log")
+    log1p = _unary("log1p")
     tanh = _unary("tanh")
     sigmoid = _unary("sigmoid")
     relu = _unary("relu")
@@ -380,6 +381,7 @@ GRAPH = SimpleNamespace(
     name="value-graph",
     exp=lambda x: x.exp() if isinstance(x, Value) else math.exp(x),
     log=lambda x: x.log() if isinstance(x, Value) else SCALAR.log(x),
+    log1p=lambda x: x.log1p() if isinstance(x, Value) else SCALAR.log1p(x),
     tanh=lambda x: x.tanh() if isinstance(x, Value) else math.tanh(x),
     abs=lambda x: x.abs() if isinstance(x, Value) else abs(x),
     sign=lambda x: SCALAR.sign(x.data if isinstance(x, Value) else x),

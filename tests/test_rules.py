@@ -22,6 +22,7 @@ CATALOGUE = {
     "powv": (lambda a, b: a ** b, [POS, ANY]),
     "exp": (lambda a: a.exp(), [ANY]),
     "log": (lambda a: a.log(), [POS]),
+    "log1p": (lambda a: a.log1p(), [POS]),
     "tanh": (lambda a: a.tanh(), [ANY]),
     "sigmoid": (lambda a: a.sigmoid(), [ANY]),
     "relu": (lambda a: a.relu(), [ANY]),

@@ -79,13 +79,8 @@ def _path_scope(path: str, outer):
     its own path only ('features.0'), prefixed by whatever scope was active outside the outermost module call
     (``outer/features.0``). So the path replaces the caller's module path instead of nesting inside it.
     """
-    state = engine._state
-    prev = state["scope"]
-    state["scope"] = path if outer is None else (f"{outer}/{path}" if path else outer)
-    try:
+    with engine.scope(path if outer is None else (f"{outer}/{path}" if path else outer), absolute=True):
         yield
-    finally:
-        state["scope"] = prev
 
 
 class Module:

@@ -62,8 +62,9 @@ def _seeds(roots, gradient, op):
     return [float(x) for x in g]
 
 
-def _name(node, names) -> str:
-    return names.get(node._id) or node.label or f"v{node._id}"
+def _name(node, names, pos) -> str:
+    """A node's name in titles: its parameter name, its label, else its DOT name (``n`` + tape position)."""
+    return names.get(node._id) or node.label or f"n{pos[node._id] + 1}"
 
 
 class Steps:
@@ -117,14 +118,15 @@ class Steps:
 
     def _titles(self, b) -> list[str]:
         by_id = {n._id: n for n in b.tape}
-        titles = ["seed: " + ", ".join(f"∂out/∂{_name(by_id[i], b.names)} = {self._fmt(by_id[i], g)}"
+        pos = b.plan.pos
+        titles = ["seed: " + ", ".join(f"∂out/∂{_name(by_id[i], b.names, pos)} = {self._fmt(by_id[i], g)}"
                                        for i, g in list(self.states.items())[:3])
                   + (" …" if len(self.states) > 3 else "")]
         total = len(self.events)
         for k, (nid, upd) in enumerate(self.events, 1):
             n = by_id[nid]
-            parents = ", ".join(dict.fromkeys(_name(by_id[p], b.names) for p in upd)) or "nothing"
-            titles.append(f"step {k}/{total}: apply the rule of '{n._op}' at {_name(n, b.names)} "
+            parents = ", ".join(dict.fromkeys(_name(by_id[p], b.names, pos) for p in upd)) or "nothing"
+            titles.append(f"step {k}/{total}: apply the rule of '{n._op}' at {_name(n, b.names, pos)} "
                           f"→ adds to {parents}")
         return titles
 

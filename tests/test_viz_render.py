@@ -280,3 +280,25 @@ def test_public_names():
     for name in ("draw_dot", "to_dot", "backward_steps", "rule_check", "from_report", "draw_legend", "Graph",
                  "GraphvizNotFoundError", "find_renderer", "MAX_NODES", "COLOURS"):
         assert hasattr(viz, name)
+
+
+def test_legend_lists_every_colour_and_renders_as_one_table(real_dot):
+    from viz import COLOURS, draw_legend, legend_dot
+
+    text = legend_dot()
+    for key, (fill, meaning) in COLOURS.items():
+        assert f">{key}</TD>" in text and meaning.replace("&", "&amp;") in text
+        if key not in ("more", "updated"):
+            assert f'BGCOLOR="{fill}"' in text
+    nodes, edges, texts, _ = svg_parts(draw_legend().pipe(format="svg"))
+    assert nodes == ["legend"] and edges == []
+    assert "match" in texts and "rule check: autodiff = closed form (✓)" in texts
+    o = neuron()
+    with_legend = draw_dot(o, legend=True)
+    assert len(svg_parts(with_legend.pipe(format="svg"))[0]) == 15 + 1
+
+
+def test_graph_copy_keeps_the_subclass_and_source():
+    g = draw_dot(neuron())
+    c = g.copy()
+    assert type(c) is type(g) and c.source == g.source and c.format == "svg"

@@ -196,3 +196,36 @@ def test_steps_and_graphs_display_in_a_notebook(real_dot):
     assert 'class="mgn-steps"' in second["data"]["text/html"]
     buf = io.StringIO(second["data"]["text/html"])
     assert buf.read().count("<svg") == 3
+
+
+def test_without_system_graphviz_the_pure_fallback_draws_frames_and_notebooks(monkeypatch, tmp_path):
+    import viz.render as render
+
+    pure = shutil.which("graphviz-pure") or next(
+        (shutil.which("graphviz-pure", path=d) for d in render.environment_bin_dirs()
+         if shutil.which("graphviz-pure", path=d)), None)
+    if pure is None:
+        pytest.skip("graphviz-pure is not installed (pip install graphviz-pure)")
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    from PIL import Image
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    os.symlink(pure, bin_dir / "graphviz-pure")
+    monkeypatch.setenv("PATH", str(bin_dir))  # no `dot` anywhere on PATH, for this process and the kernel
+    monkeypatch.delenv("MICROGRADNET_DOT", raising=False)
+    assert render.find_renderer().kind == "graphviz-pure"
+    out, _ = diamond()
+    steps = backward_steps(out)
+    with Image.open(steps.save_gif(tmp_path / "d.gif")) as im:
+        assert im.n_frames == 5
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("from microgradnet import Value\nfrom viz import draw_dot\n"
+                                          "import viz.render as r\nprint(r.find_renderer().kind)\n"
+                                          "a = Value(3.0, label='a'); b = a + a; b.backward()\ndraw_dot(b)")]
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    outputs = nb.cells[0].outputs
+    assert outputs[0]["text"].strip() == "graphviz-pure"
+    svg = outputs[1]["data"]["image/svg+xml"]
+    assert "grad 2.0000" in svg and "graphviz-pure" in svg  # rendered by the fallback

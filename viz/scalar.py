@@ -66,6 +66,8 @@ def local_grads(v) -> tuple:
 
 
 def edge_local(v, i: int, cache: dict) -> str:
+    if v.rule is None:  # a Value built by hand with an op name outside the rule table
+        return ""
     loc = cache.get(v._id)
     if loc is None:
         loc = cache[v._id] = local_grads(v)
@@ -76,6 +78,8 @@ def edge_contrib(v, i: int, g, cache: dict) -> str:
     """upstream × local for edge ``i`` (``—`` when the upstream gradient is not known)."""
     if g is None:
         return "—"
+    if v.rule is None:
+        return ""
     loc = cache.get(v._id)
     if loc is None:
         loc = cache[v._id] = local_grads(v)

@@ -266,7 +266,7 @@ class VGG11(SeedModel):
                 feats.append(nn.MaxPool2d(2))
                 continue
             c = max(1, int(math.ceil(v * width)))
-            feats.append(nn.Conv2d(c_in, c, 3, padding=1, bias=not batch_norm, dtype=dtype))
+            feats.append(nn.Conv2d(c_in, c, 3, padding=1, dtype=dtype))  # with bias even before BN, as torchvision
             if batch_norm:
                 feats.append(nn.BatchNorm2d(c, dtype=dtype))
             feats.append(nn.ReLU())

@@ -99,9 +99,10 @@ def read_checkpoint(path) -> Checkpoint:
     if not path.is_file():
         raise CheckpointError(f"{where}: no such file")
     try:
-        with np.load(path, allow_pickle=False) as z:
-            if not hasattr(z, "files"):
-                raise CheckpointError(f"{where}: this is a single .npy array, not a microgradnet checkpoint (.npz)")
+        z = np.load(path, allow_pickle=False)
+        if not isinstance(z, np.lib.npyio.NpzFile):
+            raise CheckpointError(f"{where}: this is a single .npy array, not a microgradnet checkpoint (.npz)")
+        with z:
             arrays = {k: z[k] for k in z.files}
     except CheckpointError:
         raise

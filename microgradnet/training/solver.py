@@ -267,29 +267,30 @@ class Solver:
         bar = make_bar(len(self.loader), f"epoch {e}/{self.num_epochs}", self.progress)
         total_loss, n_batches, correct, seen = 0.0, 0, 0, 0
         try:
-            for it, (xb, yb) in enumerate(self.loader):
-                opt.zero_grad()
-                scores = model(Tensor(xb))
-                loss = self.loss_fn(scores, yb)
-                value = float(loss.item())
-                if not math.isfinite(value):
-                    self._diverge(e, it, f"the loss is {value}")
-                loss.backward()
-                bad = [n for n, p in named if p.grad is not None and not np.all(np.isfinite(p.grad))]
-                if bad:
-                    self._diverge(e, it, f"the gradient of {', '.join(bad[:4])} is not finite (loss {value:.4g})")
-                for n, p in named:
-                    if p.grad is not None:
-                        g = np.asarray(p.grad).ravel()
-                        gsum[n] += math.sqrt(float(np.dot(g, g)))
-                opt.step()
-                self.loss_history.append(value)
-                total_loss += value
-                n_batches += 1
-                correct += int(np.sum(predict(scores.data) == yb))
-                seen += len(yb)
-                bar.update(1)
-                bar.set_postfix(loss=f"{total_loss / n_batches:.4f}", acc=f"{correct / seen:.3f}", refresh=False)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked below
+                for it, (xb, yb) in enumerate(self.loader):
+                    opt.zero_grad()
+                    scores = model(Tensor(xb))
+                    loss = self.loss_fn(scores, yb)
+                    value = float(loss.item())
+                    if not math.isfinite(value):
+                        self._diverge(e, it, f"the loss is {value}")
+                    loss.backward()
+                    bad = [n for n, p in named if p.grad is not None and not np.all(np.isfinite(p.grad))]
+                    if bad:
+                        self._diverge(e, it, f"the gradient of {', '.join(bad[:4])} is not finite (loss {value:.4g})")
+                    for n, p in named:
+                        if p.grad is not None:
+                            g = np.asarray(p.grad).ravel()
+                            gsum[n] += math.sqrt(float(np.dot(g, g)))
+                    opt.step()
+                    self.loss_history.append(value)
+                    total_loss += value
+                    n_batches += 1
+                    correct += int(np.sum(predict(scores.data) == yb))
+                    seen += len(yb)
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{total_loss / n_batches:.4f}", acc=f"{correct / seen:.3f}", refresh=False)
         finally:
             bar.close()
         if self.scheduler is not None:

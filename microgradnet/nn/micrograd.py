@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 
+from ..engine import scope
 from ..value import Value
 
 __all__ = ["MLP", "Layer", "Module", "Neuron"]
@@ -53,7 +54,10 @@ class Layer(Module):
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
     def __call__(self, x):
-        out = [n(x) for n in self.neurons]
+        out = []
+        for j, n in enumerate(self.neurons):
+            with scope(f"neurons.{j}"):  # so the renderer can collapse a big MLP into neuron boxes
+                out.append(n(x))
         return out[0] if len(out) == 1 else out
 
     def parameters(self):
@@ -71,8 +75,9 @@ class MLP(Module):
         self.layers = [Layer(sz[i], sz[i + 1], nonlin=i != len(nouts) - 1) for i in range(len(nouts))]
 
     def __call__(self, x):
-        for layer in self.layers:
-            x = layer(x)
+        for i, layer in enumerate(self.layers):
+            with scope(f"layers.{i}"):
+                x = layer(x)
         return x
 
     def parameters(self):

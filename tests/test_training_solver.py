@@ -60,6 +60,7 @@ def test_histories_lr_decay_and_grad_norms(data):
     assert len(s.loss_history) == 3 * n_batches and len(s.epoch_loss_history) == 3
     assert s.lr_history == [1.0, 0.5, 0.25]  # lr used in each epoch: 1 * 0.5^t
     assert s.optimizer.param_groups[0]["lr"] == 0.125
+    assert len(s.batch_seconds) == 3 and all(0 < b * n_batches <= e for b, e in zip(s.batch_seconds, s.epoch_seconds))
     np.testing.assert_allclose(s.epoch_loss_history, np.mean(np.reshape(s.loss_history, (3, n_batches)), axis=1))
     assert set(s.grad_norm_history) == {"net.1.weight", "net.1.bias", "net.3.weight", "net.3.bias"}
     assert all(len(v) == 3 and all(x > 0 for x in v) for v in s.grad_norm_history.values())

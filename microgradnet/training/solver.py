@@ -16,7 +16,8 @@ loss → ``backward`` → ``step``), then the learning-rate schedule steps (``lr
 and on the validation set. Recorded:
 
 * ``loss_history`` (every iteration), ``epoch_loss_history`` (mean per epoch), ``lr_history`` (rate used in each
-  epoch), ``train_acc_history``, ``val_acc_history``, ``epoch_seconds``;
+  epoch), ``train_acc_history``, ``val_acc_history``, ``epoch_seconds`` (whole epoch, evaluation included),
+  ``batch_seconds`` (mean time of one training step -- zero_grad, forward, loss, backward, update -- per epoch);
 * ``grad_norm_history[name]``: the mean over the epoch's batches of ‖∂L/∂p‖₂ for every parameter ``name``;
 * ``best_val_acc``, ``best_epoch`` (1-based) and ``best_params`` (the whole state dict of that epoch; strictly
   better val accuracy replaces it, so ties keep the earlier epoch). After ``train()`` the model holds
@@ -167,6 +168,7 @@ class Solver:
         self.train_acc_history: list[float] = []
         self.val_acc_history: list[float] = []
         self.epoch_seconds: list[float] = []
+        self.batch_seconds: list[float] = []  # per epoch: mean seconds of one training step (forward to update)
         self.grad_norm_history: dict[str, list[float]] = {n: [] for n, _ in model.named_parameters()}
         self.best_val_acc: float | None = None
         self.best_epoch = 0
@@ -266,9 +268,11 @@ class Solver:
         model.train()
         bar = make_bar(len(self.loader), f"epoch {e}/{self.num_epochs}", self.progress)
         total_loss, n_batches, correct, seen = 0.0, 0, 0, 0
+        t_steps = 0.0
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked below
                 for it, (xb, yb) in enumerate(self.loader):
+                    t_step = time.perf_counter()
                     opt.zero_grad()
                     scores = model(Tensor(xb))
                     loss = self.loss_fn(scores, yb)
@@ -284,6 +288,7 @@ class Solver:
                             g = np.asarray(p.grad).ravel()
                             gsum[n] += math.sqrt(float(np.dot(g, g)))
                     opt.step()
+                    t_steps += time.perf_counter() - t_step
                     self.loss_history.append(value)
                     total_loss += value
                     n_batches += 1
@@ -309,6 +314,7 @@ class Solver:
             self.best_val_acc, self.best_epoch = val_acc, e
             self.best_params = ck.module_arrays(model)
         self.epoch_seconds.append(time.perf_counter() - t0)
+        self.batch_seconds.append(t_steps / max(n_batches, 1))
         self._last_good = self._state()
         if self.checkpoint_dir is not None:
             self.save_checkpoint(self.checkpoint_dir / "last.npz", state=self._last_good)
@@ -346,7 +352,7 @@ class Solver:
         arrays.update({f"optim/{k}": v for k, v in opt_arrays.items()})
         hist = {"loss": self.loss_history, "epoch_loss": self.epoch_loss_history, "lr": self.lr_history,
                 "train_acc": self.train_acc_history, "val_acc": self.val_acc_history,
-                "epoch_seconds": self.epoch_seconds}
+                "epoch_seconds": self.epoch_seconds, "batch_seconds": self.batch_seconds}
         arrays.update({f"history/{k}": np.asarray(v, dtype=np.float64) for k, v in hist.items()})
         arrays.update({f"grad_norm/{k}": np.asarray(v, dtype=np.float64) for k, v in self.grad_norm_history.items()})
         meta = {
@@ -391,6 +397,7 @@ class Solver:
         self.train_acc_history = hist["train_acc"].tolist()
         self.val_acc_history = hist["val_acc"].tolist()
         self.epoch_seconds = hist["epoch_seconds"].tolist()
+        self.batch_seconds = hist["batch_seconds"].tolist()
         self.grad_norm_history = {k: v.tolist() for k, v in group("grad_norm").items()}
         self.epoch = int(meta["epoch"])
         self.train_seconds = float(meta["train_seconds"])
@@ -438,7 +445,7 @@ class Solver:
         names = set(self.grad_norm_history)
         if set(c.group("grad_norm")) != names:
             raise ck.CheckpointError(f"{where}: gradient-norm history is for other parameter names")
-        missing = [k for k in ("loss", "epoch_loss", "lr", "train_acc", "val_acc", "epoch_seconds")
+        missing = [k for k in ("loss", "epoch_loss", "lr", "train_acc", "val_acc", "epoch_seconds", "batch_seconds")
                    if k not in c.group("history")]
         if missing or "rng" not in meta:
             raise ck.CheckpointError(f"{where}: incomplete training state (missing {missing or ['rng']})")

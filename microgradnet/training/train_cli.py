@@ -221,8 +221,7 @@ def run(args) -> int:
         "epochs_run": solver.epoch,
         "train_seconds": round(solver.train_seconds, 3),
         "seconds_per_epoch": round(float(np.mean(solver.epoch_seconds)), 3) if solver.epoch_seconds else None,
-        "seconds_per_batch": (round(float(np.sum(solver.epoch_seconds)) / (solver.epoch * len(solver.loader)), 4)
-                              if solver.epoch else None),
+        "seconds_per_batch": round(float(np.mean(solver.batch_seconds)), 4) if solver.batch_seconds else None,
         "final_loss": solver.epoch_loss_history[-1] if solver.epoch_loss_history else None,
         "history": {"epoch_loss": solver.epoch_loss_history, "train_acc": solver.train_acc_history,
                     "val_acc": solver.val_acc_history, "lr": solver.lr_history},

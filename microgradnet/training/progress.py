@@ -20,6 +20,9 @@ class NullBar:
     def set_postfix(self, *args, **kwargs):
         pass
 
+    def refresh(self):
+        pass
+
     def close(self):
         pass
 

@@ -294,8 +294,9 @@ class Solver:
                     n_batches += 1
                     correct += int(np.sum(predict(scores.data) == yb))
                     seen += len(yb)
-                    bar.update(1)
                     bar.set_postfix(loss=f"{total_loss / n_batches:.4f}", acc=f"{correct / seen:.3f}", refresh=False)
+                    bar.update(1)  # redraws at most every 0.1 s
+                bar.refresh()  # so the epoch's final loss and accuracy are always shown
         finally:
             bar.close()
         if self.scheduler is not None:

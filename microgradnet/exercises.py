@@ -65,6 +65,7 @@ class Result:
     problems: list[str] = field(default_factory=list)
     diagnoses: list[str] = field(default_factory=list)
     total: int = 0
+    numbers: bool = False  # the answer is numbers (a dict), not a function
 
     def __bool__(self) -> bool:
         return self.status == "passed"
@@ -72,6 +73,9 @@ class Result:
     def report(self) -> str:
         """The plain-words report :func:`check` prints."""
         if self.status == "not done":
+            if self.numbers:
+                return (f"check {self.exercise}: not done yet. Your answer still has ... in it: replace each ... "
+                        "with your number, run the cell, then run this check again.")
             return (f"check {self.exercise}: not done yet. Your function still raises NotImplementedError: replace "
                     "that line with your code, run the cell, then run this check again.")
         if self.status == "passed":
@@ -91,6 +95,7 @@ class Exercise:
     notebook: str
     signature: str
     run: Callable
+    numbers: bool = False
 
 
 def _strict() -> bool:
@@ -105,7 +110,7 @@ def grade(name: str, answer) -> Result:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ValueError(f"check: unknown exercise {name!r}{hint}; the exercises are {', '.join(EXERCISES)}")
     ex = EXERCISES[name]
-    res = Result(name, "failed")
+    res = Result(name, "failed", numbers=ex.numbers)
     try:
         ex.run(answer, res)
     except _NotDone:
@@ -419,8 +424,11 @@ def _run_chain_by_hand(answer, res: Result) -> None:
     }
     for key in ("f", "q", "x", "y"):
         label = f"∂L/∂{key}"
-        if key not in answer or answer[key] is ... or answer[key] is None:
+        if key not in answer:
             res.problems.append(f"{label}: missing from your answer (the dict needs the key {key!r})")
+            continue
+        if answer[key] is ... or answer[key] is None:
+            res.problems.append(f"{label}: not filled in yet (replace the ... with your number)")
             continue
         try:
             v = float(answer[key])
@@ -1223,7 +1231,8 @@ def _adapt_logistic(answer):
 # ==================================================================================================== registry
 EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in [
     Exercise("central_difference", "01_derivatives", "central_difference(f, x, h) -> float", _run_central_difference),
-    Exercise("chain_by_hand", "02_chain_rule", "{'f': ∂L/∂f, 'q': ∂L/∂q, 'x': ∂L/∂x, 'y': ∂L/∂y}", _run_chain_by_hand),
+    Exercise("chain_by_hand", "02_chain_rule", "{'f': ∂L/∂f, 'q': ∂L/∂q, 'x': ∂L/∂x, 'y': ∂L/∂y}", _run_chain_by_hand,
+             numbers=True),
     Exercise("backward", "02_chain_rule", "backward(root): fills .grad of every node", _run_backward),
     Exercise("hinge_loss", "03_neuron_mlp", "hinge_loss(scores, labels) -> Value", _run_hinge_loss),
     Exercise("sgd_step", "03_neuron_mlp", "sgd_step(model, loss, lr)", _run_sgd_step),

@@ -125,8 +125,16 @@ def test_stub_is_not_done_and_never_raises(name, capsys, monkeypatch):
     assert capsys.readouterr().out.startswith(f"check {name}: not done yet.")
 
 
-def test_chain_by_hand_unfilled_is_not_done():
-    assert grade("chain_by_hand", {"f": ..., "q": ..., "x": ..., "y": ...}).status == "not done"
+def test_chain_by_hand_unfilled_is_not_done(capsys):
+    blank = {"f": ..., "q": ..., "x": ..., "y": ...}
+    assert grade("chain_by_hand", blank).status == "not done"
+    check("chain_by_hand", blank)
+    assert "not done yet. Your answer still has ... in it" in capsys.readouterr().out
+    partial = grade("chain_by_hand", {"f": -6.0, "q": ..., "x": ..., "y": ...})
+    assert partial.status == "failed" and partial.passed == ["∂L/∂f = -6"]
+    assert "∂L/∂q: not filled in yet" in partial.report()
+    assert "∂L/∂y: missing from your answer (the dict needs the key 'y')" in grade(
+        "chain_by_hand", {"f": -6.0, "q": -6.0, "x": 6.0}).report()
 
 
 # ----------------------------------------------------------------------------------- known wrong answers

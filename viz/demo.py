@@ -531,7 +531,7 @@ def run(args) -> int:
     p(header(style, "Input"))
     p(index_story(toy.index, toy.X))
     p("")
-    p("\n".join(side_by_side([("X", toy.X)])))
+    p("\n".join(side_by_side([("X (the input)", toy.X)])))
 
     p(header(style, "Forward"))
     p("\n".join(side_by_side([("U = Maxpool(X)", toy.data("U", (2, 2))),

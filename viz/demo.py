@@ -551,10 +551,12 @@ def run(args) -> int:
     p(format_tape(toy.L))
 
     p(header(style, "Autodiff vs closed form vs finite differences"))
-    p(para(f"autodiff: the engine's .grad on the scalar graph. closed form: closed_form.toy_network (numpy, the "
-           f"seed's rules). finite differences: central, ε = {FD_EPS:g}, float64, through numpy forward functions "
-           f"only. PASS: |autodiff − closed| ≤ {CF_TOL:g}·max(1, |closed|) and |autodiff − fd| ≤ {FD_ATOL:g} + "
-           f"{FD_RTOL:g}·|fd|. max abs err: the larger of the two differences."))
+    p(f"  {'autodiff':<13} the engine's .grad on the scalar graph (L.backward())")
+    p(f"  {'closed form':<13} closed_form.toy_network: numpy, the seed's rules")
+    p(f"  {'finite diff':<13} central differences of L, ε = {FD_EPS:g}, float64, through numpy forward functions only")
+    p(f"  {'PASS':<13} |autodiff − closed| ≤ {CF_TOL:g}·max(1, |closed|) and |autodiff − fd| ≤ {FD_ATOL:g} + "
+      f"{FD_RTOL:g}·|fd|")
+    p(f"  {'max abs err':<13} the larger of the two differences")
     p("")
     p("\n".join(table(nums, style)))
     pr = nums.prelu
@@ -566,10 +568,11 @@ def run(args) -> int:
            f"{nums.tensor_level_err:.1e}: {style.verdict(nums.forward_ok)}"))
     n_rows = len(nums.rows) + 1
     n_bad = sum(not r.ok for r in nums.rows) + (not nums.prelu_row.ok)
+    p("")
     if nums.passed:
-        p(style.bold(f"\n  All {n_rows} gradients agree three ways: ") + style.verdict(True))
+        p("  " + style.bold(f"All {n_rows} gradients agree three ways: ") + style.verdict(True))
     else:
-        p(style.bold(f"\n  {n_bad} of {n_rows} gradients disagree (or the forward values differ): ")
+        p("  " + style.bold(f"{n_bad} of {n_rows} gradients disagree (or the forward values differ): ")
           + style.verdict(False))
 
     ok = nums.passed

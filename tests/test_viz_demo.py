@@ -215,7 +215,28 @@ def test_a_wrong_closed_form_fails_the_run_on_exactly_the_wrong_rows(monkeypatch
     assert sorted(q for q, r in rows.items() if r[4] == "FAIL") == ["∂L/∂U[1,0]", "∂L/∂U[1,1]", "∂L/∂X[2,0]",
                                                                      "∂L/∂X[3,2]"]
     assert rows["∂L/∂U[1,0]"][:2] == (2.0, 20.0) and rows["∂L/∂U[1,0]"][3] == pytest.approx(18.0)
-    assert "4 of 30 gradients disagree" in out
+    assert said(out, "4 of 30 gradients disagree: FAIL")
+
+
+def test_tensor_level_disagreeing_with_the_scalar_graph_fails_the_run(monkeypatch):
+    import dataclasses
+
+    import viz.demo as demo
+    right = demo.en4553
+
+    def off_by_one_at_x00(*a, **k):
+        r = right(*a, **k)
+        dX = r.dL_dX.copy()
+        dX[0, 0] += 1.0
+        return dataclasses.replace(r, dL_dX=dX)
+
+    monkeypatch.setattr(demo, "en4553", off_by_one_at_x00)
+    code, out, _ = run_demo("--no-graphs")
+    assert code == 1
+    assert all(r[4] == "PASS" for r in table(out).values())  # every gradient row still agrees three ways
+    assert said(out, "vs the scalar graph: max abs diff 1.0e+00. FAIL")
+    assert said(out, "All 30 gradients agree three ways, but the forward values or the tensor-level gradients "
+                     "differ: FAIL")
 
 
 def test_bad_arguments_are_refused_with_the_reason(tmp_path):

@@ -243,12 +243,13 @@ class Numbers:
         return Row("∂L/∂α (Q1(d))", self.prelu.dL_dalpha, self.prelu.closed_dL_dalpha, self.prelu_fd)
 
     @property
-    def forward_ok(self) -> bool:
+    def consistent(self) -> bool:
+        """The forward values equal the closed form's, and tensor-level gradients equal the scalar graph's."""
         return self.forward_err <= CF_TOL * 100 and self.tensor_level_err <= CF_TOL * 100
 
     @property
     def passed(self) -> bool:
-        return all(r.ok for r in self.rows) and self.prelu_row.ok and self.forward_ok
+        return all(r.ok for r in self.rows) and self.prelu_row.ok and self.consistent
 
 
 def compute(toy: Toy) -> Numbers:
@@ -264,7 +265,7 @@ def compute(toy: Toy) -> Numbers:
         return closed_form.toy_loss(y, t)
 
     fd = {
-        "y": central_differences(lambda y: loss(float(y)), np.float64(toy.y.data)),
+        "y": central_differences(lambda y: loss(float(y)), np.float64(cf.y)),
         "V": central_differences(lambda V: loss(V.reshape(-1) @ w), cf.V),
         "U": central_differences(lambda U: loss(closed_form.leaky_relu(U, slope=SLOPE).reshape(-1) @ w), cf.U),
         "X": central_differences(lambda x: loss(closed_form.toy_network(x, slope=SLOPE, tie=tie).y), X),
@@ -563,17 +564,19 @@ def run(args) -> int:
     p("")
     p(para(f"∂L/∂α: Q1(d), PRelu at α₀ = {pr.alpha:g}: Σ_{{u<0}} ∂L/∂v·u with U from above and the seed's "
            f"∂L/∂V = {np.array(SEED_DL_DV_PRELU).tolist()}."))
-    p(para(f"Forward values U, V, y, L: engine vs closed form, max abs diff {nums.forward_err:.1e}; the same "
-           f"network at tensor level (check.toy.en4553) vs scalar level, max abs diff "
-           f"{nums.tensor_level_err:.1e}: {style.verdict(nums.forward_ok)}"))
+    p(para(f"Forward values U, V, y, L, engine vs closed form: max abs diff {nums.forward_err:.1e}. Gradients of "
+           f"the same network at tensor level (check.toy.en4553, Tensor.backward) vs the scalar graph: max abs "
+           f"diff {nums.tensor_level_err:.1e}. {style.verdict(nums.consistent)}"))
     n_rows = len(nums.rows) + 1
     n_bad = sum(not r.ok for r in nums.rows) + (not nums.prelu_row.ok)
     p("")
     if nums.passed:
         p("  " + style.bold(f"All {n_rows} gradients agree three ways: ") + style.verdict(True))
+    elif n_bad:
+        p("  " + style.bold(f"{n_bad} of {n_rows} gradients disagree: ") + style.verdict(False))
     else:
-        p("  " + style.bold(f"{n_bad} of {n_rows} gradients disagree (or the forward values differ): ")
-          + style.verdict(False))
+        p("  " + style.bold(f"All {n_rows} gradients agree three ways, but the forward values or the tensor-level "
+                            "gradients differ: ") + style.verdict(False))
 
     ok = nums.passed
     if not args.no_graphs:

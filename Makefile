@@ -38,6 +38,7 @@ $(BENCH)/.stamp: pyproject.toml
 
 bench: $(BENCH)/.stamp
 	$(BENCH)/bin/python benchmarks/engine_bench.py --json benchmarks/engine.json
+	$(BENCH)/bin/python benchmarks/layers_bench.py --json benchmarks/layers.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache demo-out

@@ -193,7 +193,7 @@ fig, axes = plt.subplots(1, 4, figsize=(13, 3.4))
 for ax, (title, grad) in zip(axes, panels):
     ax.imshow(grad, cmap="Oranges", vmin=0, vmax=4)
     for (r, c), v in np.ndenumerate(grad):
-        ax.text(c, r, f"{v:g}", ha="center", va="center", fontsize=8)
+        ax.text(c, r, f"{v:g}", ha="center", va="center", fontsize=8, color="white" if v >= 3 else "black")
     ax.set_title(title, fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])

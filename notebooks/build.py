@@ -54,6 +54,7 @@ SRC = HERE / "src"
 SOLUTIONS = HERE / "solutions"
 KERNEL = "python3"
 TIMEOUT = 1800  # seconds per cell, for the full (not FAST) runs of the build
+SOLUTIONS_NOTE = "solutions-note"  # id of the first cell of a solutions notebook (not in the reader's notebook)
 
 _MARKER = re.compile(r"^# %%(?: \[(?P<kind>markdown|exercise|solution)(?: (?P<name>[A-Za-z0-9_]+))?\])?"
                      r"(?P<tags>(?: [a-z][a-z0-9-]*)*)\s*$")
@@ -169,6 +170,9 @@ def make_notebooks(path: Path):
             sol = next(s for s in cells if s.kind == "solution" and s.name == c.name)
             student.append(nbf.v4.new_code_cell(c.source, id=cid, metadata=_metadata(c, "exercise")))
             solution.append(nbf.v4.new_code_cell(sol.source, id=cid, metadata=_metadata(sol, "solution")))
+    solution.insert(0, nbf.v4.new_markdown_cell(
+        f"*Worked solutions for [{path.stem}](../{path.stem}.ipynb): every exercise below is filled in, and its "
+        "`check` passes. Try the exercises in the notebook itself first.*", id=SOLUTIONS_NOTE))
     meta = {"kernelspec": {"name": KERNEL, "display_name": "Python 3 (ipykernel)", "language": "python"},
             "language_info": {"name": "python", "pygments_lexer": "ipython3"}}
     nb_student = nbf.v4.new_notebook(cells=student, metadata=copy.deepcopy(meta))

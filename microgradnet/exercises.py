@@ -16,7 +16,8 @@ listed here) — which mistake it is.
 
 Right answers are computed another way: the hand-derived rules of :mod:`microgradnet.closed_form` (float64), the
 engine's own ``backward`` on the same graph, or a formula written out here. Arrays are compared with
-``|yours − right| ≤ 1e-6·|right| + 1e-9·max|right|`` (a difference of rounding passes; a wrong formula does not).
+``|yours − right| ≤ 1e-6·|right| + 1e-9·max(1, max|right|)`` entry by entry (a difference of rounding passes; a
+wrong formula does not); the rule checker's sweep uses its own tolerance (:data:`microgradnet.check.grade.GRADE_TOL`).
 """
 
 from __future__ import annotations
@@ -177,7 +178,8 @@ def _compare(mine: np.ndarray, right: np.ndarray, what: str) -> str | None:
     if not np.all(np.isfinite(mine)):
         bad = np.argwhere(~np.isfinite(mine))
         return (f"{what} contains {'NaN' if np.isnan(mine).any() else 'inf'} ({len(bad)} of {mine.size} entries, "
-                f"first at {tuple(int(i) for i in bad[0])}); an exponential probably overflowed")
+                f"first at {tuple(int(i) for i in bad[0])}); NaN and inf usually come from an overflow (e.g. exp of "
+                "a large number) or from 0/0")
     scale = float(np.max(np.abs(right))) if right.size else 0.0
     tol = RTOL * np.abs(right) + ATOL * max(scale, 1.0)
     wrong = np.abs(mine - right) > tol

@@ -23,7 +23,7 @@ from IPython.display import display
 from microgradnet import check as checker
 from microgradnet import closed_form as cf
 from microgradnet.exercises import check
-from viz import draw_dot, find_renderer, to_dot
+from viz import draw_dot, find_renderer, rule_check, to_dot
 
 np.set_printoptions(precision=4, suppress=True)
 CAN_RENDER = find_renderer() is not None  # Graphviz's dot, or the pip-installable graphviz-pure
@@ -113,6 +113,26 @@ assert np.allclose(result.dL_dw, [16, 10, -0.1, -0.1])  # ∂L/∂w = ∂L/∂y 
 graph = checker.en4553_graph("180577X", dL_dy=2.0)
 assert graph.root.data == 17.3 and graph.nodes["U[1,0]"].grad == 2.0
 show(graph.root, edge_labels="contrib")
+
+# %% [markdown]
+# ## Checking hand-derived numbers on the graph
+#
+# The drawing can also *check* numbers you derived by hand: give them as `expected` (keys are node labels, or the
+# name of an input tensor such as "X") and every node is coloured green ✓ where your number equals the engine's
+# gradient and salmon ✗ where it does not, with both numbers written in. Here the hand-derived ∂L/∂X and ∂L/∂V
+# from above, and a ∂L/∂U worked with the most common slip — treating LRelu like ReLU, so a negative u passes
+# nothing back:
+
+# %%
+slip_dU = np.where(toy.U > 0, toy.dL_dV, 0.0)   # ReLU's backward instead of LRelu's
+expected = {"X": toy.dL_dX}
+expected.update({f"V[{i},{j}]": toy.dL_dV[i, j] for i in range(2) for j in range(2)})
+expected.update({f"U[{i},{j}]": slip_dU[i, j] for i in range(2) for j in range(2)})
+results = rule_check(graph.root, expected)
+wrong = [(r.name, float(r.closed_form), float(r.autodiff)) for r in results if not r.ok]
+print(f"{len(results)} nodes checked; wrong: " + ", ".join(f"{n} (hand {h:g}, engine {a:g})" for n, h, a in wrong))
+assert len(results) == 24 and wrong == [("U[1,0]", 0.0, 2.0), ("U[1,1]", 0.0, 0.8)]
+show(graph.root, expected=expected)
 
 # %% [markdown]
 # **Exercise.** Write `toy_backward(X, dL_dy, w)` returning `(dL_dV, dL_dU, dL_dX)` (2×2, 2×2, 4×4) for this

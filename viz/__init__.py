@@ -17,6 +17,7 @@
 """
 
 from .collapse import MAX_NODES
+from .display import can_render, show
 from .draw import draw_dot, rule_check, to_dot
 from .legend import COLOURS, draw_legend, legend_dot
 from .overlay import CheckResult, from_report
@@ -24,5 +25,5 @@ from .render import Graph, GraphvizNotFoundError, RenderError, find_renderer, sa
 from .steps import Steps, backward_steps
 
 __all__ = ["COLOURS", "MAX_NODES", "CheckResult", "Graph", "GraphvizNotFoundError", "RenderError", "Steps",
-           "backward_steps", "draw_dot", "draw_legend", "find_renderer", "from_report", "legend_dot", "rule_check",
-           "save_source", "to_dot"]
+           "backward_steps", "can_render", "draw_dot", "draw_legend", "find_renderer", "from_report", "legend_dot",
+           "rule_check", "save_source", "show", "to_dot"]

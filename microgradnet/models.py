@@ -28,6 +28,8 @@ import difflib
 import math
 import numbers
 
+import numpy as np
+
 from . import nn
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "leaky_relu": nn.LeakyReLU}
@@ -54,7 +56,6 @@ def _activation(name, owner):
 
 
 def _dtype_name(dtype):
-    import numpy as np
     return None if dtype is None else str(np.dtype(dtype))
 
 

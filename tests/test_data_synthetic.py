@@ -43,13 +43,16 @@ def test_spiral_follows_the_cs231n_formula():
     X, y = spiral(n_points=50, n_classes=4, noise=0.3, seed=0)
     assert X.shape == (200, 2) and np.bincount(y).tolist() == [50] * 4
     radius = np.hypot(X[:, 0], X[:, 1])
-    assert radius.min() >= 0.0 and radius.max() <= 1.0 + 1e-12
-    # noise only moves the angle: each arm's radii are exactly linspace(0, 1)
-    np.testing.assert_allclose(radius.reshape(4, 50), np.tile(np.linspace(0, 1, 50), (4, 1)), atol=1e-12)
+    assert radius.min() > 0.0 and radius.max() <= 1.0 + 1e-12
+    # noise only moves the angle: each arm's radii are exactly i/50 for i = 1..50 (never the origin, so no two
+    # classes share a point)
+    np.testing.assert_allclose(radius.reshape(4, 50), np.tile(np.arange(1, 51) / 50, (4, 1)), atol=1e-12)
+    assert len({tuple(p) for p in X}) == len(X)
     Xc, _ = spiral(n_points=5, n_classes=2, noise=0.0)
     # arm 1, last point: r = 1, theta = 8  ->  (sin 8, cos 8)
     np.testing.assert_allclose(Xc[9], [np.sin(8.0), np.cos(8.0)], atol=1e-15)
-    np.testing.assert_allclose(Xc[2], [0.5 * np.sin(2.0), 0.5 * np.cos(2.0)], atol=1e-15)
+    # arm 0, third point: r = 3/5, theta = 2  ->  0.6 (sin 2, cos 2)
+    np.testing.assert_allclose(Xc[2], [0.6 * np.sin(2.0), 0.6 * np.cos(2.0)], atol=1e-15)
 
 
 def test_noise_free_geometry():

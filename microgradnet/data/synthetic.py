@@ -43,11 +43,13 @@ def spiral(n_points=100, n_classes=3, noise=0.2, seed=0):
 
     For arm ``k`` (= class ``k``), with ``N = n_points``::
 
-        r     = linspace(0, 1, N)
+        r     = linspace(0, 1, N + 1)[1:]          # i/N for i = 1..N
         theta = linspace(4k, 4(k+1), N) + noise * randn(N)
         X     = [r sin(theta), r cos(theta)]
 
-    The noise only perturbs the angle, so every point's radius ``|X|`` is exactly ``r`` in [0, 1].
+    The noise only perturbs the angle, so every point's radius ``|X|`` is exactly ``r`` in (0, 1]. cs231n starts
+    the radius at 0, which puts the first point of every class at the origin: identical inputs with different
+    labels, so no classifier could reach 100 % training accuracy. Starting at 1/N keeps the arms apart.
     Returns ``X`` (n_points * n_classes, 2) float64 and ``y`` int64, class-ordered.
     """
     where = "spiral"
@@ -57,7 +59,7 @@ def spiral(n_points=100, n_classes=3, noise=0.2, seed=0):
     rng = make_rng(seed, where)
     X = np.empty((n_points * n_classes, 2), dtype=np.float64)
     y = np.repeat(np.arange(n_classes, dtype=np.int64), n_points)
-    r = np.linspace(0.0, 1.0, n_points)
+    r = np.linspace(0.0, 1.0, n_points + 1)[1:]
     for k in range(n_classes):
         theta = np.linspace(4.0 * k, 4.0 * (k + 1), n_points) + noise * rng.standard_normal(n_points)
         X[k * n_points:(k + 1) * n_points] = np.column_stack([r * np.sin(theta), r * np.cos(theta)])

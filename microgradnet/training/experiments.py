@@ -284,8 +284,7 @@ def spiral_study(out="experiments", quick=False, seed=0, verbose=True) -> dict:
     notes = (f"Data: {ds.source}. MLP 2 → H → ReLU → 3, SGD momentum 0.9, batch 32, {epochs} epochs. "
              "'epochs_to_95%' is the first epoch whose training accuracy (all 300 points, eval mode) reaches 0.95 "
              "(– if never); 'final_train_acc' is at the last epoch; val/test accuracy are of the parameters with "
-             "the best validation accuracy. Note: the generator puts one point of every class at exactly (0, 0) "
-             "(r = 0), so at most 298/300 = 0.9933 of the training points can be classified correctly.")
+             "the best validation accuracy.")
     write_results(folder, "Spiral: learning rate, hidden size, L2 (Tsinghua HW1 §2)", sections, notes)
     return {"folder": str(folder), "sections": sections, "best": _clean(row)}
 

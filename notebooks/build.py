@@ -20,7 +20,9 @@ Each ``src/NN_name.py`` is a Python file in the "percent" format, so it can be r
     # %% volatile
     print(time.time())                  # a tag: outputs that differ from run to run (not compared by the tests)
 
-Lines before the first ``# %%`` (a module docstring, a ``# ruff: noqa`` line) are not part of any notebook.
+Lines before the first ``# %%`` (the module docstring) are not part of any notebook. Ruff's exceptions for
+notebook-style code (imports mid-file, an exercise redefined by its solution, a bare expression shown as the
+cell's result) are set for ``notebooks/src/*.py`` in ``pyproject.toml``.
 
 From each source two notebooks are written: ``notebooks/NN_name.ipynb`` (exercise cells, the reader's version)
 and ``notebooks/solutions/NN_name.ipynb`` (each exercise cell replaced by its solution, same cell id). Cell ids
@@ -240,8 +242,29 @@ def execute(nb, *, fast: bool = False, strict: bool = True, timeout: int = TIMEO
         client = NotebookClient(nb, kernel_name=KERNEL, timeout=timeout, record_timing=False,
                                 resources={"metadata": {"path": cwd or tmp}})
         client.execute(env=env)
+    for cell in nb.cells:
+        if cell["cell_type"] == "code":
+            cell["outputs"] = merge_adjacent_streams(cell["outputs"])
     nb.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
     return nb
+
+
+def merge_adjacent_streams(outputs: list) -> list:
+    """``outputs`` with each run of consecutive stream outputs of the same name (stdout, stderr) joined into one.
+
+    How a cell's printing is cut into stream messages depends on when the kernel flushes, so the same run can give
+    one output or three; joining them makes a rebuild's diff show only what changed. Nothing is reordered: text
+    printed before and after a picture stays on its side of it.
+    """
+    merged: list = []
+    for out in outputs:
+        prev = merged[-1] if merged else None
+        if (out.get("output_type") == "stream" and prev is not None and prev.get("output_type") == "stream"
+                and prev.get("name") == out.get("name")):
+            prev["text"] = "".join(prev["text"]) + "".join(out["text"])
+        else:
+            merged.append(out)
+    return merged
 
 
 def write_atomic(nb, path: Path) -> None:

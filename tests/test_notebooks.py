@@ -260,6 +260,20 @@ def test_readme_lists_every_notebook():
     assert "outputs" in text and "build.py" in text
 
 
+def test_build_joins_adjacent_streams_without_reordering():
+    # how a cell's printing is cut into stream messages depends on the kernel's flushes; the build joins each run
+    # of one stream so a rebuild's diff shows only what changed, and keeps text on its side of a picture
+    out = nbformat.v4.new_output
+    outputs = [out("stream", name="stdout", text="a = 1"), out("stream", name="stdout", text="\n"),
+               out("display_data", data={"text/plain": "<picture>"}),
+               out("stream", name="stdout", text="b = 2\n"), out("stream", name="stderr", text="warn\n"),
+               out("stream", name="stderr", text="again\n"), out("stream", name="stdout", text="c = 3\n")]
+    merged = build.merge_adjacent_streams(outputs)
+    assert [(o.output_type, o.get("name"), o.get("text", o.get("data"))) for o in merged] == [
+        ("stream", "stdout", "a = 1\n"), ("display_data", None, {"text/plain": "<picture>"}),
+        ("stream", "stdout", "b = 2\n"), ("stream", "stderr", "warn\nagain\n"), ("stream", "stdout", "c = 3\n")]
+
+
 def test_stale_detection_reports_the_changed_number():
     # the freshness comparison itself: a changed printed number is reported with the cell and both values
     student, _ = committed("02_chain_rule")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -125,8 +126,12 @@ def _no_dot_path() -> str:
     return folder
 
 
-PATCH_NO_RENDERER = ("import viz, viz.render\n"
-                     "viz.find_renderer = viz.render.find_renderer = lambda *args, **kwargs: None  # test: no renderer")
+# No renderer at all: find_renderer returns None wherever it is looked up -- viz.display (can_render, behind
+# viz.show) and viz.render (drawing a Graph) -- as on a machine with neither dot nor graphviz-pure.
+PATCH_NO_RENDERER = ("import viz, viz.display, viz.render\n"
+                     "viz.find_renderer = viz.render.find_renderer = viz.display.find_renderer = (\n"
+                     "    lambda *args, **kwargs: None)  # test: no renderer\n"
+                     "assert not viz.can_render()")
 
 WRONG_BACKWARD = '''def backward(root):
     """WRONG on purpose (the test): assigns instead of accumulating."""
@@ -228,6 +233,14 @@ def test_committed_notebook_is_executed_clean_and_small(name):
         errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
         assert errors == []
         assert nb.metadata["kernelspec"]["name"] == "python3"
+        for c in nb.cells:
+            if c.cell_type != "code":
+                continue
+            shown = [json.dumps(o["data"], sort_keys=True) for o in c.outputs
+                     if o.output_type in ("display_data", "execute_result")]
+            # viz.show displays the graph and returns it: on a cell's last line Jupyter would show it again
+            assert len(shown) == len(set(shown)), (f"{path.name}, cell {c.get('id')}: the same output is shown "
+                                                   "twice (a show(...) as the last line? write _ = show(...))")
 
 
 @pytest.mark.parametrize("name", NAMES)

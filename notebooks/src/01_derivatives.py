@@ -1,4 +1,3 @@
-# ruff: noqa: E402, F811, B018
 """Notebook 01: derivatives as slopes (source of notebooks/01_derivatives.ipynb; build with notebooks/build.py)."""
 
 # %% [markdown]

@@ -1,4 +1,3 @@
-# ruff: noqa: E402, F811, B018
 """Notebook 02: the chain rule (source of notebooks/02_chain_rule.ipynb; build with notebooks/build.py)."""
 
 # %% [markdown]
@@ -21,22 +20,9 @@
 # %%
 import math
 
-from IPython.display import display
-
 from microgradnet import Value, tape, toposort
 from microgradnet.exercises import check
-from viz import draw_dot, find_renderer, to_dot
-
-CAN_RENDER = find_renderer() is not None  # Graphviz's dot, or the pip-installable graphviz-pure
-
-
-def show(root, **options):
-    """Draw the graph behind `root`; without any Graphviz renderer, show its DOT text instead."""
-    if CAN_RENDER:
-        display(draw_dot(root, **options))
-    else:
-        note = "(no Graphviz renderer found: pip install graphviz-pure, or install Graphviz, to see the picture)\n"
-        display({"text/plain": note + to_dot(root, **options)}, raw=True)
+from viz import show  # show(root): draw the graph (its DOT text without Graphviz)
 
 # %% [markdown]
 # ## The chain rule on numbers
@@ -111,9 +97,12 @@ assert (a.grad, b.grad, c.grad, f.grad, e.grad, d.grad) == (6.0, -4.0, -2.0, 4.0
 # The picture: each box is a Value (label | data | grad), each small oval an operation. The number on an edge is
 # the **local derivative** ∂(output of that operation)/∂(this input): for × it is the other factor, for + it is 1.
 # Inputs (leaves) are blue, the output green.
+#
+# `show` (from `viz`) draws it; on a machine without Graphviz it prints the graph's DOT text instead. It also
+# returns the drawing, which `_ =` sets aside so that Jupyter does not draw it a second time.
 
 # %%
-show(L, edge_labels="local")
+_ = show(L, edge_labels="local")
 
 # %% [markdown]
 # **Multiply along a path.** a reaches L along a → e → d → L. The gradient of a is the product of the local
@@ -135,7 +124,7 @@ assert path_product == a.grad == 6.0
 # operation's output times the local derivative — the contribution that edge adds into the input's `.grad`.
 
 # %%
-show(L, edge_labels="contrib")
+_ = show(L, edge_labels="contrib")
 
 # %% [markdown]
 # The **tape** is the list of operations in the order they were recorded (a Wengert list). Backward reads it from
@@ -189,7 +178,7 @@ through_q = fx.grad * fx.local_grads()[0] * q.local_grads()[0]
 direct = fx.grad * fx.local_grads()[1]
 print(f"path x -> q -> f: {through_q}, path x -> f: {direct}, sum: {through_q + direct}, x.grad = {x.grad}")
 assert (through_q, direct, x.grad) == (12.0, -6.0, 6.0)
-show(L2, edge_labels="contrib")
+_ = show(L2, edge_labels="contrib")
 
 # %% [markdown]
 # ## Why `+=`: gradients accumulate
@@ -240,7 +229,7 @@ L.backward()
 print(f"with '=':  b.grad = {wrong_b}, a.grad = {wrong_a}")
 print(f"with '+=': b.grad = {b.grad}, a.grad = {a.grad}")
 assert (wrong_b, wrong_a) == (6.0, 18.0) and (b.grad, a.grad) == (13.0, 39.0)
-show(L, edge_labels="contrib", hide_constants=True)
+_ = show(L, edge_labels="contrib", hide_constants=True)
 
 # %% [markdown]
 # With `=`, b keeps only the contribution of the last edge processed (6, from c) and loses the 7 from L, so a gets

@@ -1,4 +1,3 @@
-# ruff: noqa: E402, F811, B018
 """Notebook 03: a neuron and micrograd's MLP (source of notebooks/03_neuron_mlp.ipynb; see notebooks/build.py)."""
 
 # %% [markdown]
@@ -28,19 +27,9 @@ from microgradnet import Value
 from microgradnet.data import moons
 from microgradnet.exercises import check
 from microgradnet.nn import MLP
-from viz import backward_steps, draw_dot, find_renderer, to_dot
+from viz import backward_steps, can_render, show  # show(root): draw the graph (its DOT text without Graphviz)
 
 FAST = os.environ.get("MICROGRADNET_FAST") == "1"  # the test suite's quick run: fewer training steps
-CAN_RENDER = find_renderer() is not None  # Graphviz's dot, or the pip-installable graphviz-pure
-
-
-def show(root, **options):
-    """Draw the graph behind `root`; without any Graphviz renderer, show its DOT text instead."""
-    if CAN_RENDER:
-        display(draw_dot(root, **options))
-    else:
-        note = "(no Graphviz renderer found: pip install graphviz-pure, or install Graphviz, to see the picture)\n"
-        display({"text/plain": note + to_dot(root, **options)}, raw=True)
 
 # %% [markdown]
 # ## One neuron
@@ -84,7 +73,7 @@ print(f"x1.grad = {x1.grad:.4f}, w1.grad = {w1.grad:.4f}, x2.grad = {x2.grad:.4f
 assert abs(n.data - 0.8814) < 1e-4 and abs(o.data - 0.7071) < 1e-4
 assert abs(x1.grad + 1.5) < 1e-9 and abs(w1.grad - 1.0) < 1e-9 and abs(x2.grad - 0.5) < 1e-9
 assert w2.grad == 0.0 and abs(b.grad - 0.5) < 1e-9
-show(o, edge_labels="local")
+_ = show(o, edge_labels="local")
 
 # %% [markdown]
 # ## The backward pass, step by step
@@ -99,7 +88,7 @@ for title in steps.titles:
     print(title)
 assert len(steps) == 6
 assert steps.final_grads[w1._id] == w1.grad and steps.final_grads[x1._id] == x1.grad
-if CAN_RENDER:
+if can_render():
     display(steps)
 else:
     display({"text/plain": "(no Graphviz renderer: the frames' DOT text is in steps.frames)"}, raw=True)
@@ -122,7 +111,7 @@ print(f"o = {o2.data:.4f}; x1.grad = {x1.grad:.4f}, w1.grad = {w1.grad:.4f}, x2.
       f"b.grad = {b.grad:.4f}")
 assert abs(o2.data - o.data) < 1e-12
 assert abs(x1.grad + 1.5) < 1e-9 and abs(w1.grad - 1.0) < 1e-9 and abs(b.grad - 0.5) < 1e-9
-show(o2, hide_constants=True)
+_ = show(o2, hide_constants=True)
 
 # %% [markdown]
 # ## micrograd's MLP
@@ -157,7 +146,7 @@ dead = [k for k, nrn in enumerate(small.layers[0].neurons)
         if sum(w.data * xi for w, xi in zip(nrn.w, (0.5, -0.3))) + nrn.b.data <= 0]
 print(f"hidden neurons with a negative input (gradient 0 behind them): {dead}")
 assert dead == [1] and all(w.grad == 0.0 for w in small.layers[0].neurons[1].w)
-show(out, edge_labels="local")
+_ = show(out, edge_labels="local")
 
 # %% [markdown]
 # ## Two moons

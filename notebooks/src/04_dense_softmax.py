@@ -1,4 +1,3 @@
-# ruff: noqa: E402, F811, B018
 """Notebook 04: dense layer, softmax and NLL (source of notebooks/04_dense_softmax.ipynb; see notebooks/build.py)."""
 
 # %% [markdown]
@@ -21,25 +20,14 @@
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
 
 import microgradnet as mg
 import microgradnet.functional as F
 from microgradnet import closed_form as cf
 from microgradnet.exercises import check
-from viz import draw_dot, find_renderer, to_dot
+from viz import show  # show(root): draw the graph (its DOT text without Graphviz)
 
 np.set_printoptions(precision=4, suppress=True)
-CAN_RENDER = find_renderer() is not None  # Graphviz's dot, or the pip-installable graphviz-pure
-
-
-def show(root, **options):
-    """Draw the graph behind `root`; without any Graphviz renderer, show its DOT text instead."""
-    if CAN_RENDER:
-        display(draw_dot(root, **options))
-    else:
-        note = "(no Graphviz renderer found: pip install graphviz-pure, or install Graphviz, to see the picture)\n"
-        display({"text/plain": note + to_dot(root, **options)}, raw=True)
 
 # %% [markdown]
 # ## The fully connected layer: derivation
@@ -117,7 +105,7 @@ with mg.scalar_level({"W": W2, "x": x2, "b": b2, "g": g2}):
 L.backward()
 print("x.grad =", x2.grad, " (W^T g =", W2.data.T @ np.array([1.0, -2.0]), ")")
 assert np.allclose(x2.grad, W2.data.T @ np.array([1.0, -2.0]))
-show(L, edge_labels="contrib")
+_ = show(L, edge_labels="contrib")
 
 # %% [markdown]
 # **Exercise.** Write `linear_backward(x, W, b, g)` for y = Wx + b returning `(dx, dW, db)`. `x` is a vector

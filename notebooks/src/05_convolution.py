@@ -1,4 +1,3 @@
-# ruff: noqa: E402, F811, B018
 """Notebook 05: convolution backward (source of notebooks/05_convolution.ipynb; see notebooks/build.py)."""
 
 # %% [markdown]
@@ -16,25 +15,14 @@
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
 
 import microgradnet as mg
 import microgradnet.functional as F
 from microgradnet import closed_form as cf
 from microgradnet.exercises import check
-from viz import draw_dot, find_renderer, to_dot
+from viz import show  # show(root): draw the graph (its DOT text without Graphviz)
 
 np.set_printoptions(precision=4, suppress=True)
-CAN_RENDER = find_renderer() is not None  # Graphviz's dot, or the pip-installable graphviz-pure
-
-
-def show(root, **options):
-    """Draw the graph behind `root`; without any Graphviz renderer, show its DOT text instead."""
-    if CAN_RENDER:
-        display(draw_dot(root, **options))
-    else:
-        note = "(no Graphviz renderer found: pip install graphviz-pure, or install Graphviz, to see the picture)\n"
-        display({"text/plain": note + to_dot(root, **options)}, raw=True)
 
 # %% [markdown]
 # ## The layer
@@ -95,7 +83,7 @@ with mg.scalar_level({"x": xt, "w": wt, "b": bt, "g": gt}):
     L = (F.conv2d(xt, wt, bt) * gt).sum()
 L.backward()
 assert np.array_equal(xt.grad, 2 * r.dx)  # the Tensor-level backward above added r.dx once already
-show(L, hide_constants=True)
+_ = show(L, hide_constants=True)
 
 # %% [markdown]
 # ## The flipped kernel

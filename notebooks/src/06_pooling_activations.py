@@ -1,4 +1,3 @@
-# ruff: noqa: E402, F811, B018
 """Notebook 06: max-pooling and activations (source of notebooks/06_pooling_activations.ipynb; see build.py)."""
 
 # %% [markdown]

@@ -1,4 +1,3 @@
-# ruff: noqa: E402, F811, B018
 """Notebook 07: batch norm and dropout (source of notebooks/07_batchnorm_dropout.ipynb; see notebooks/build.py)."""
 
 # %% [markdown]
@@ -17,26 +16,15 @@
 
 # %%
 import numpy as np
-from IPython.display import display
 
 import microgradnet as mg
 import microgradnet.functional as F
 from microgradnet import closed_form as cf
 from microgradnet import nn
 from microgradnet.exercises import check
-from viz import draw_dot, find_renderer, to_dot
+from viz import show  # show(root): draw the graph (its DOT text without Graphviz)
 
 np.set_printoptions(precision=4, suppress=True)
-CAN_RENDER = find_renderer() is not None  # Graphviz's dot, or the pip-installable graphviz-pure
-
-
-def show(root, **options):
-    """Draw the graph behind `root`; without any Graphviz renderer, show its DOT text instead."""
-    if CAN_RENDER:
-        display(draw_dot(root, **options))
-    else:
-        note = "(no Graphviz renderer found: pip install graphviz-pure, or install Graphviz, to see the picture)\n"
-        display({"text/plain": note + to_dot(root, **options)}, raw=True)
 
 # %% [markdown]
 # ## Batch norm, forward
@@ -77,7 +65,7 @@ y.label = "y"
 L = (y * mg.tensor(g)).sum()
 L.label = "L"
 L.backward()
-show(L, rankdir="TB", hide_constants=True)
+_ = show(L, rankdir="TB", hide_constants=True)
 
 # %% [markdown]
 # Reading the graph backwards gives the **staged** backward, one line per node (g = ∂L/∂y, sums over the batch):

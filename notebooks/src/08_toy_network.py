@@ -1,4 +1,3 @@
-# ruff: noqa: E402, F811, B018
 """Notebook 08: the EN4553 toy network (source of notebooks/08_toy_network.ipynb; see notebooks/build.py)."""
 
 # %% [markdown]
@@ -18,24 +17,13 @@
 
 # %%
 import numpy as np
-from IPython.display import display
 
 from microgradnet import check as checker
 from microgradnet import closed_form as cf
 from microgradnet.exercises import check
-from viz import draw_dot, find_renderer, rule_check, to_dot
+from viz import rule_check, show  # show(root): draw the graph (its DOT text without Graphviz)
 
 np.set_printoptions(precision=4, suppress=True)
-CAN_RENDER = find_renderer() is not None  # Graphviz's dot, or the pip-installable graphviz-pure
-
-
-def show(root, **options):
-    """Draw the graph behind `root`; without any Graphviz renderer, show its DOT text instead."""
-    if CAN_RENDER:
-        display(draw_dot(root, **options))
-    else:
-        note = "(no Graphviz renderer found: pip install graphviz-pure, or install Graphviz, to see the picture)\n"
-        display({"text/plain": note + to_dot(root, **options)}, raw=True)
 
 # %% [markdown]
 # ## (a) The loss
@@ -112,7 +100,7 @@ assert np.allclose(result.dL_dw, [16, 10, -0.1, -0.1])  # ∂L/∂w = ∂L/∂y 
 # %%
 graph = checker.en4553_graph("180577X", dL_dy=2.0)
 assert graph.root.data == 17.3 and graph.nodes["U[1,0]"].grad == 2.0
-show(graph.root, edge_labels="contrib")
+_ = show(graph.root, edge_labels="contrib")
 
 # %% [markdown]
 # ## Checking hand-derived numbers on the graph
@@ -132,7 +120,7 @@ results = rule_check(graph.root, expected)
 wrong = [(r.name, float(r.closed_form), float(r.autodiff)) for r in results if not r.ok]
 print(f"{len(results)} nodes checked; wrong: " + ", ".join(f"{n} (hand {h:g}, engine {a:g})" for n, h, a in wrong))
 assert len(results) == 24 and wrong == [("U[1,0]", 0.0, 2.0), ("U[1,1]", 0.0, 0.8)]
-show(graph.root, expected=expected)
+_ = show(graph.root, expected=expected)
 
 # %% [markdown]
 # **Exercise.** Write `toy_backward(X, dL_dy, w)` returning `(dL_dV, dL_dU, dL_dX)` (2×2, 2×2, 4×4) for this
@@ -213,7 +201,7 @@ print(f"\n∂L/∂X has {nonzero} non-zero entries: one per window (its maximum)
 assert nonzero == 4
 
 # %%
-show(checker.en4553_graph(INDEX, dL_dy=2.0).root, edge_labels="contrib")
+_ = show(checker.en4553_graph(INDEX, dL_dy=2.0).root, edge_labels="contrib")
 
 # %% [markdown]
 # **Checkpoint.**

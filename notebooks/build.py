@@ -51,6 +51,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from microgradnet.fileio import atomic_write_bytes
+
 HERE = Path(__file__).resolve().parent
 SRC = HERE / "src"
 SOLUTIONS = HERE / "solutions"
@@ -272,20 +274,7 @@ def write_atomic(nb, path: Path) -> None:
     nbf.validate(nb)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = nbf.writes(nb) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write_bytes(path, text)
 
 
 def _keep_outputs(new, old_path: Path):

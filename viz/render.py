@@ -24,9 +24,10 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from microgradnet.fileio import atomic_write_bytes
 
 try:  # the graphviz Python package is only needed for draw_dot's Digraph; to_dot works without it
     import graphviz as _gv
@@ -167,24 +168,9 @@ def run(source: str, fmt: str, *, engine: str = "dot", renderer: str | None = No
 
 
 def write_atomic(path, data) -> str:
-    """Write ``data`` (str as UTF-8, or bytes) to ``path`` through a temporary file in the same folder and
-    ``os.replace``; the folder is created if needed. Returns the path as a string."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(raw)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
+    """Write ``data`` (str as UTF-8, or bytes) to ``path`` atomically (:func:`microgradnet.fileio.atomic_write_bytes`);
+    the folder is created if needed. Returns the path as a string."""
+    return os.fspath(atomic_write_bytes(path, data))
 
 
 def format_of(path, op: str = "save") -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
+
+from ..fileio import atomic_write_bytes
 
 __all__ = ["table", "to_dict", "write_json"]
 
@@ -89,13 +90,4 @@ def write_json(report, path) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"check --json: the folder {folder!r} for {path!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=".check-", suffix=".json.tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(to_dict(report), f, indent=1, ensure_ascii=False)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write_bytes(path, json.dumps(to_dict(report), indent=1, ensure_ascii=False) + "\n", make_dirs=False)

@@ -19,12 +19,12 @@ Every malformed file raises ``ValueError`` naming the file, what was expected an
 from __future__ import annotations
 
 import gzip
-import os
-import tempfile
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+from ..fileio import atomic_write_bytes
 
 IDX_DTYPES = {
     0x08: np.dtype("u1"),
@@ -126,23 +126,6 @@ def encode_idx(array) -> bytes:
         raise ValueError(f"write_idx: IDX stores at most 255 dims each < 2**32, got shape {array.shape}")
     header = bytes([0, 0, code, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()
     return header + np.ascontiguousarray(array, dtype=IDX_DTYPES[code]).tobytes()
-
-
-def atomic_write_bytes(path, payload: bytes) -> Path:
-    """Write ``payload`` to a temp file in ``path``'s folder, then ``os.replace`` it into place."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it 0600
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
 
 
 def write_idx(path, array, compress: bool | None = None) -> Path:

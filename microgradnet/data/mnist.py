@@ -23,8 +23,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..fileio import atomic_write_bytes
 from .download import download_file, resolve_cache_dir, verify_file
-from .idx import atomic_write_bytes, read_idx
+from .idx import read_idx
 
 log = logging.getLogger("microgradnet.data")
 

@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..data.idx import atomic_write_bytes
+from ..fileio import atomic_write_bytes
 
 FORMAT = "microgradnet-checkpoint"
 VERSION = 1

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.idx import atomic_write_bytes
+from ..fileio import atomic_write_bytes
 
 
 def fit(model, split, optimizer="sgd", optim_config=None, epochs=10, batch_size=64, lr_decay=1.0, seed=0,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.idx import atomic_write_bytes
+from ..fileio import atomic_write_bytes
 
 
 def _figure(width=10.0, height=4.0):

@@ -128,7 +128,7 @@ def _optim_config(args, lr) -> dict:
 
 
 def write_json(path: Path, obj) -> None:
-    from ..data.idx import atomic_write_bytes
+    from ..fileio import atomic_write_bytes
     from .checkpoint import to_json
 
     atomic_write_bytes(path, (to_json(obj, indent=2) + "\n").encode())

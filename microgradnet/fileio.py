@@ -1,0 +1,42 @@
+"""Atomic file writes: the one place microgradnet writes a file.
+
+``atomic_write_bytes`` writes to a temporary file in the target's folder, flushes it to disk, gives it the
+permissions a plain ``open(path, "w")`` would (0666 less the umask; ``mkstemp`` alone would leave 0600) and only
+then ``os.replace``-s it onto the target. A crash or an error never leaves a half-written file, and a reader sees
+either the old file or the new one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write_bytes(path, payload, *, make_dirs: bool = True) -> Path:
+    """Write ``payload`` (bytes, or str as UTF-8) to ``path`` atomically; returns the path."""
+    path = Path(path)
+    data = payload.encode("utf-8") if isinstance(payload, str) else bytes(payload)
+    if make_dirs:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path

@@ -238,9 +238,9 @@ def test_committed_notebook_is_executed_clean_and_small(name):
                 continue
             shown = [json.dumps(o["data"], sort_keys=True) for o in c.outputs
                      if o.output_type in ("display_data", "execute_result")]
-            # viz.show displays the graph and returns it: on a cell's last line Jupyter would show it again
+            # an object displayed and also returned by a cell's last line would be shown twice
             assert len(shown) == len(set(shown)), (f"{path.name}, cell {c.get('id')}: the same output is shown "
-                                                   "twice (a show(...) as the last line? write _ = show(...))")
+                                                   "twice (a cell that displays an object and also returns it)")
 
 
 @pytest.mark.parametrize("name", NAMES)

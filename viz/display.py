@@ -24,15 +24,12 @@ def can_render(fmt: str = "svg") -> bool:
     return r is not None and r.supports(fmt)
 
 
-def show(root, **options):
+def show(root, **options) -> None:
     """Display the graph behind ``root`` in Jupyter (``draw_dot`` options), or its DOT text when nothing can
-    render it. Returns what it displayed (the Graph, or the DOT text)."""
+    render it. Returns None, like IPython's ``display``, so a ``show(...)`` on a cell's last line shows once."""
     from IPython.display import display
     if can_render(options.get("format", "svg")):
-        g = draw_dot(root, **options)
-        display(g)
-        return g
+        display(draw_dot(root, **options))
+        return
     options.pop("format", None)
-    text = to_dot(root, **options)
-    display({"text/plain": NO_RENDERER_NOTE + text}, raw=True)
-    return text
+    display({"text/plain": NO_RENDERER_NOTE + to_dot(root, **options)}, raw=True)

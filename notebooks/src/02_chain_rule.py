@@ -98,11 +98,10 @@ assert (a.grad, b.grad, c.grad, f.grad, e.grad, d.grad) == (6.0, -4.0, -2.0, 4.0
 # the **local derivative** ∂(output of that operation)/∂(this input): for × it is the other factor, for + it is 1.
 # Inputs (leaves) are blue, the output green.
 #
-# `show` (from `viz`) draws it; on a machine without Graphviz it prints the graph's DOT text instead. It also
-# returns the drawing, which `_ =` sets aside so that Jupyter does not draw it a second time.
+# `show` (from `viz`) draws it; on a machine without Graphviz it prints the graph's DOT text instead.
 
 # %%
-_ = show(L, edge_labels="local")
+show(L, edge_labels="local")
 
 # %% [markdown]
 # **Multiply along a path.** a reaches L along a → e → d → L. The gradient of a is the product of the local
@@ -124,7 +123,7 @@ assert path_product == a.grad == 6.0
 # operation's output times the local derivative — the contribution that edge adds into the input's `.grad`.
 
 # %%
-_ = show(L, edge_labels="contrib")
+show(L, edge_labels="contrib")
 
 # %% [markdown]
 # The **tape** is the list of operations in the order they were recorded (a Wengert list). Backward reads it from
@@ -178,7 +177,7 @@ through_q = fx.grad * fx.local_grads()[0] * q.local_grads()[0]
 direct = fx.grad * fx.local_grads()[1]
 print(f"path x -> q -> f: {through_q}, path x -> f: {direct}, sum: {through_q + direct}, x.grad = {x.grad}")
 assert (through_q, direct, x.grad) == (12.0, -6.0, 6.0)
-_ = show(L2, edge_labels="contrib")
+show(L2, edge_labels="contrib")
 
 # %% [markdown]
 # ## Why `+=`: gradients accumulate
@@ -229,7 +228,7 @@ L.backward()
 print(f"with '=':  b.grad = {wrong_b}, a.grad = {wrong_a}")
 print(f"with '+=': b.grad = {b.grad}, a.grad = {a.grad}")
 assert (wrong_b, wrong_a) == (6.0, 18.0) and (b.grad, a.grad) == (13.0, 39.0)
-_ = show(L, edge_labels="contrib", hide_constants=True)
+show(L, edge_labels="contrib", hide_constants=True)
 
 # %% [markdown]
 # With `=`, b keeps only the contribution of the last edge processed (6, from c) and loses the 7 from L, so a gets

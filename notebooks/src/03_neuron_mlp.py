@@ -73,7 +73,7 @@ print(f"x1.grad = {x1.grad:.4f}, w1.grad = {w1.grad:.4f}, x2.grad = {x2.grad:.4f
 assert abs(n.data - 0.8814) < 1e-4 and abs(o.data - 0.7071) < 1e-4
 assert abs(x1.grad + 1.5) < 1e-9 and abs(w1.grad - 1.0) < 1e-9 and abs(x2.grad - 0.5) < 1e-9
 assert w2.grad == 0.0 and abs(b.grad - 0.5) < 1e-9
-_ = show(o, edge_labels="local")
+show(o, edge_labels="local")
 
 # %% [markdown]
 # ## The backward pass, step by step
@@ -111,7 +111,7 @@ print(f"o = {o2.data:.4f}; x1.grad = {x1.grad:.4f}, w1.grad = {w1.grad:.4f}, x2.
       f"b.grad = {b.grad:.4f}")
 assert abs(o2.data - o.data) < 1e-12
 assert abs(x1.grad + 1.5) < 1e-9 and abs(w1.grad - 1.0) < 1e-9 and abs(b.grad - 0.5) < 1e-9
-_ = show(o2, hide_constants=True)
+show(o2, hide_constants=True)
 
 # %% [markdown]
 # ## micrograd's MLP
@@ -146,7 +146,7 @@ dead = [k for k, nrn in enumerate(small.layers[0].neurons)
         if sum(w.data * xi for w, xi in zip(nrn.w, (0.5, -0.3))) + nrn.b.data <= 0]
 print(f"hidden neurons with a negative input (gradient 0 behind them): {dead}")
 assert dead == [1] and all(w.grad == 0.0 for w in small.layers[0].neurons[1].w)
-_ = show(out, edge_labels="local")
+show(out, edge_labels="local")
 
 # %% [markdown]
 # ## Two moons

@@ -105,7 +105,7 @@ with mg.scalar_level({"W": W2, "x": x2, "b": b2, "g": g2}):
 L.backward()
 print("x.grad =", x2.grad, " (W^T g =", W2.data.T @ np.array([1.0, -2.0]), ")")
 assert np.allclose(x2.grad, W2.data.T @ np.array([1.0, -2.0]))
-_ = show(L, edge_labels="contrib")
+show(L, edge_labels="contrib")
 
 # %% [markdown]
 # **Exercise.** Write `linear_backward(x, W, b, g)` for y = Wx + b returning `(dx, dW, db)`. `x` is a vector

@@ -83,7 +83,7 @@ with mg.scalar_level({"x": xt, "w": wt, "b": bt, "g": gt}):
     L = (F.conv2d(xt, wt, bt) * gt).sum()
 L.backward()
 assert np.array_equal(xt.grad, 2 * r.dx)  # the Tensor-level backward above added r.dx once already
-_ = show(L, hide_constants=True)
+show(L, hide_constants=True)
 
 # %% [markdown]
 # ## The flipped kernel

@@ -65,7 +65,7 @@ y.label = "y"
 L = (y * mg.tensor(g)).sum()
 L.label = "L"
 L.backward()
-_ = show(L, rankdir="TB", hide_constants=True)
+show(L, rankdir="TB", hide_constants=True)
 
 # %% [markdown]
 # Reading the graph backwards gives the **staged** backward, one line per node (g = ∂L/∂y, sums over the batch):

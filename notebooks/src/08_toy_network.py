@@ -100,7 +100,7 @@ assert np.allclose(result.dL_dw, [16, 10, -0.1, -0.1])  # ∂L/∂w = ∂L/∂y 
 # %%
 graph = checker.en4553_graph("180577X", dL_dy=2.0)
 assert graph.root.data == 17.3 and graph.nodes["U[1,0]"].grad == 2.0
-_ = show(graph.root, edge_labels="contrib")
+show(graph.root, edge_labels="contrib")
 
 # %% [markdown]
 # ## Checking hand-derived numbers on the graph
@@ -120,7 +120,7 @@ results = rule_check(graph.root, expected)
 wrong = [(r.name, float(r.closed_form), float(r.autodiff)) for r in results if not r.ok]
 print(f"{len(results)} nodes checked; wrong: " + ", ".join(f"{n} (hand {h:g}, engine {a:g})" for n, h, a in wrong))
 assert len(results) == 24 and wrong == [("U[1,0]", 0.0, 2.0), ("U[1,1]", 0.0, 0.8)]
-_ = show(graph.root, expected=expected)
+show(graph.root, expected=expected)
 
 # %% [markdown]
 # **Exercise.** Write `toy_backward(X, dL_dy, w)` returning `(dL_dV, dL_dU, dL_dX)` (2×2, 2×2, 4×4) for this
@@ -201,7 +201,7 @@ print(f"\n∂L/∂X has {nonzero} non-zero entries: one per window (its maximum)
 assert nonzero == 4
 
 # %%
-_ = show(checker.en4553_graph(INDEX, dL_dy=2.0).root, edge_labels="contrib")
+show(checker.en4553_graph(INDEX, dL_dy=2.0).root, edge_labels="contrib")
 
 # %% [markdown]
 # **Checkpoint.**

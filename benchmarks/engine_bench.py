@@ -9,7 +9,9 @@
 2. A chain 10⁶ operations deep: forward + backward (micrograd's recursive topological sort cannot do it at the
    default recursion limit; we record the error it raises).
 3. Memory per node (tracemalloc, the chain's nodes).
-4. Tensor: one SGD step of a 784-256-10 MLP, batch 128, float32, against PyTorch on CPU with 2 threads.
+4. Tensor: one SGD step of a 784-256-10 MLP, batch 128, float32, against PyTorch on CPU with 2 threads. Each
+   side runs in its own child process: numpy's OpenBLAS and PyTorch's OpenMP keep worker threads spinning after
+   a call, and in one process each slows the other.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import gc
 import json
 import random
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -137,12 +140,25 @@ def torch_mlp(steps):
     return time_steps(step, steps, True)
 
 
+def in_child(which, steps):
+    """Seconds per step of ``tensor_mlp`` or ``torch_mlp`` measured in a fresh process (None, reason on failure)."""
+    r = subprocess.run([sys.executable, __file__, "--child", which, "--steps", str(steps)], capture_output=True,
+                       text=True)
+    if r.returncode != 0:
+        return None, (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[-1]
+    return float(r.stdout.strip().splitlines()[-1]), None
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--chain", type=int, default=1_000_000)
     ap.add_argument("--json")
+    ap.add_argument("--child", choices=["tensor", "torch"], help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.child:
+        print(tensor_mlp(args.steps) if args.child == "tensor" else torch_mlp(args.steps))
+        return None
     res = {"python": sys.version.split()[0], "numpy": np.__version__}
 
     import microgradnet
@@ -174,12 +190,14 @@ def main(argv=None):
     assert g == 1.0
     res["microgradnet_bytes_per_node"] = mem_per_node(microgradnet.Value)
 
-    res["tensor_mlp_step_s"] = tensor_mlp(args.steps * 3)
-    try:
-        res["torch_mlp_step_s"] = torch_mlp(args.steps * 3)
+    res["tensor_mlp_step_s"], err = in_child("tensor", args.steps * 5)
+    if err:
+        raise SystemExit(f"engine_bench: the Tensor MLP failed: {err}")
+    res["torch_mlp_step_s"], err = in_child("torch", args.steps * 5)
+    if err:
+        res["torch"] = f"not measured: {err}"
+    else:
         res["tensor_mlp_ratio_vs_torch"] = res["tensor_mlp_step_s"] / res["torch_mlp_step_s"]
-    except ImportError:
-        res["torch"] = "not installed"
 
     width = max(map(len, res))
     for k, v in res.items():

@@ -7,13 +7,20 @@ Shapes: MNIST-sized (batch 64, 1→8 and 8→16 channels, 28×28 / 14×14) and C
 and 3×3 stride 2 padding 1. PyTorch runs with 2 threads. Each case reports the median of --repeat runs and the
 ratio to PyTorch; then the time of one CIFAR conv step is split by primitive rule (forward and backward of each
 rule), which is what "where the time goes" means in an engine whose layers are compositions.
+
+Each library is timed in its own child process (one command still runs both, side by side): numpy's OpenBLAS and
+PyTorch's OpenMP keep worker threads spinning after a call, and in one process each slows the other by up to 2×.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections import defaultdict
 
@@ -129,30 +136,56 @@ def rule_profile(step, repeat=5):
     return total, rows
 
 
+def measure(lib, repeat):
+    """Median seconds per case for one library ('ours' or 'torch'), in this process."""
+    rng = np.random.default_rng(0)
+    if lib == "torch":
+        import torch
+        torch.set_num_threads(2)
+        conv, pool = torch_conv, torch_pool
+    else:
+        conv, pool = ours_conv, ours_pool
+    out = {}
+    for name, n, c, h, f, k, s, p in CONV:
+        out[name] = median_time(conv(n, c, h, f, k, s, p, rng), repeat)
+    for name, n, c, h, k, s, p in POOL:
+        out[name] = median_time(pool(n, c, h, k, s, p, rng), repeat)
+    return out
+
+
+def in_child(lib, repeat):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, f"{lib}.json")
+        r = subprocess.run([sys.executable, __file__, "--child", lib, "--repeat", str(repeat), "--json", path],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            return None, r.stderr.strip().splitlines()[-1] if r.stderr.strip() else f"exit {r.returncode}"
+        with open(path) as fh:
+            return json.load(fh), None
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--json")
+    ap.add_argument("--child", choices=["ours", "torch"], help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    rng = np.random.default_rng(0)
-    try:
-        import torch
-        torch.set_num_threads(2)
-        have_torch = True
-    except ImportError:
-        have_torch = False
-    results = []
+    if args.child:
+        with open(args.json, "w") as fh:
+            json.dump(measure(args.child, args.repeat), fh)
+        return
+    ours, err = in_child("ours", args.repeat)
+    if ours is None:
+        raise SystemExit(f"layers_bench: measuring microgradnet failed: {err}")
+    theirs, err = in_child("torch", args.repeat)
+    if theirs is None:
+        print(f"(PyTorch not measured: {err})")
+        theirs = {k: float("nan") for k in ours}
+    results = [dict(case=k, ours_s=ours[k], torch_s=theirs[k], ratio=ours[k] / theirs[k]) for k in ours]
     print(f"{'case':<28}{'microgradnet ms':>16}{'torch ms':>10}{'ratio':>8}")
-    for name, n, c, h, f, k, s, p in CONV:
-        ours = median_time(ours_conv(n, c, h, f, k, s, p, rng), args.repeat)
-        theirs = median_time(torch_conv(n, c, h, f, k, s, p, rng), args.repeat) if have_torch else float("nan")
-        results.append(dict(case=name, ours_s=ours, torch_s=theirs, ratio=ours / theirs))
-    for name, n, c, h, k, s, p in POOL:
-        ours = median_time(ours_pool(n, c, h, k, s, p, rng), args.repeat)
-        theirs = median_time(torch_pool(n, c, h, k, s, p, rng), args.repeat) if have_torch else float("nan")
-        results.append(dict(case=name, ours_s=ours, torch_s=theirs, ratio=ours / theirs))
     for r in results:
         print(f"{r['case']:<28}{r['ours_s'] * 1e3:>16.2f}{r['torch_s'] * 1e3:>10.2f}{r['ratio']:>8.2f}")
+    rng = np.random.default_rng(0)
     total, rows = rule_profile(ours_conv(*CONV[3][1:], rng))
     print(f"\nwhere the time goes: one '{CONV[3][0]}' forward+backward ({total * 1e3:.1f} ms; rule time below, "
           "the rest is Python bookkeeping)")

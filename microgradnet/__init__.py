@@ -5,6 +5,7 @@ tape through one table of rules (:data:`microgradnet.rules.RULES`); ``backward``
 """
 
 from . import rules
+from .allocator import allocator_tuned, tune_allocator
 from .engine import AnomalyError, detect_anomaly, enable_grad, grad, is_grad_enabled, no_grad, scope, toposort
 from .gradcheck import GradcheckError, gradcheck
 from .rules import RULES
@@ -48,8 +49,11 @@ float32 = "float32"
 float64 = "float64"
 __version__ = "0.1.0"
 
+tune_allocator()  # see microgradnet/allocator.py; MICROGRADNET_MALLOC_TUNING=0 opts out
+
 __all__ = [
-    "RULES", "AnomalyError", "GradcheckError", "Tape", "Tensor", "Value", "abs", "arange", "broadcast_to", "cat",
+    "RULES", "AnomalyError", "allocator_tuned", "tune_allocator",
+    "GradcheckError", "Tape", "Tensor", "Value", "abs", "arange", "broadcast_to", "cat",
     "concatenate", "detect_anomaly", "enable_grad", "exp", "full", "generator", "grad", "gradcheck",
     "is_grad_enabled", "log", "log1p", "manual_seed", "matmul", "maximum", "minimum", "no_grad", "ones",
     "ones_like", "pad",

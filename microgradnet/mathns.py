@@ -61,6 +61,7 @@ def _where(cond, a, b):
 
 SCALAR = SimpleNamespace(
     name="scalar",
+    ind=lambda cond: 1.0 if cond else 0.0,
     exp=_exp,
     log=_log,
     log1p=_log1p,
@@ -94,8 +95,13 @@ def _np_exp(x):
         return np.exp(x)
 
 
+def _np_ind(cond):
+    return np.asarray(cond).view(np.uint8)
+
+
 ARRAY = SimpleNamespace(
     name="array",
+    ind=_np_ind,
     exp=_np_exp,
     log=_np_log,
     log1p=_np_log1p,

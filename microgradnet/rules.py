@@ -87,8 +87,8 @@ def raw(x):
 
 
 def _ind(m, cond):
-    """1.0 where cond holds, else 0.0."""
-    return m.where(cond, 1.0, 0.0)
+    """1 where cond holds, else 0 (for arrays a uint8 mask, so g · mask keeps g's dtype)."""
+    return m.ind(cond)
 
 
 # ---------------------------------------------------------------------------------------------------- elementwise
@@ -144,7 +144,7 @@ _rule(name="sigmoid", kind="elementwise", symbol="σ", arity=1, forward=_sigmoid
       derivs=(lambda m, out, a: out * (1.0 - out),), saved=("out",),
       formula="out = 1 / (1 + e⁻ᵃ)", local_formulas=("out·(1 − out)",),
       convention="computed from e^(−|a|), so no overflow for large |a|")
-_rule(name="relu", kind="elementwise", symbol="relu", arity=1, forward=lambda m, a: m.where(a > 0, a, 0.0),
+_rule(name="relu", kind="elementwise", symbol="relu", arity=1, forward=lambda m, a: m.maximum(a, 0.0),
       derivs=(lambda m, out, a: _ind(m, a > 0),), saved=("a",),
       formula="out = max(a, 0)", local_formulas=("1[a > 0]",), convention="relu'(0) = 0")
 _rule(name="leaky_relu", kind="elementwise", symbol="lrelu", arity=1, attrs=("slope",),

@@ -793,6 +793,7 @@ GRAPH = SimpleNamespace(
     abs=_gfun("abs"),
     sign=lambda x: np.sign(raw(x)),
     where=lambda c, a, b: where(raw(c), a, b),
+    ind=lambda c: where(raw(c), 1.0, 0.0),
     pow=lambda a, p: a ** p,
     maximum=maximum,
     minimum=minimum,

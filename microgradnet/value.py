@@ -386,6 +386,7 @@ GRAPH = SimpleNamespace(
     abs=lambda x: x.abs() if isinstance(x, Value) else abs(x),
     sign=lambda x: SCALAR.sign(x.data if isinstance(x, Value) else x),
     where=_gwhere,
+    ind=lambda cond: 1.0 if cond else 0.0,
     pow=lambda a, p: a ** p,
     maximum=lambda a, b: _num(a, "maximum").max(b),
     minimum=lambda a, b: _num(a, "minimum").min(b),

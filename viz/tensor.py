@@ -21,6 +21,7 @@ import numpy as np
 from microgradnet.mathns import ARRAY
 
 from .dot import shape_text, short, summary
+from .scalar import op_symbol
 
 _INPUT_NAMES = {"a": 0, "x": 0, "b": 1, "alpha": 1}
 _SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "neg": "−", "matmul": "@", "sum": "Σ"}
@@ -72,13 +73,8 @@ def op_label(t) -> str:
     """The operation's node text: its symbol or name and the attributes that matter."""
     name = t._op
     a = t.attrs
-    if name == "pow":
-        return f"^{short(a['p'])}"
-    if name == "leaky_relu":
-        return f"lrelu {short(a['slope'])}"
-    if name == "clip":
-        lo, hi = a["lo"], a["hi"]
-        return f"clip [{'' if lo is None else short(lo)}, {'' if hi is None else short(hi)}]"
+    if name in ("pow", "leaky_relu", "clip"):
+        return op_symbol(t)  # elementwise attributes are labelled as at scalar level
     if name == "broadcast_to":
         return f"broadcast → {shape_text(a['shape'])}"
     if name == "reshape":

@@ -40,6 +40,7 @@ from .tensor import (
                      tensor,
                      where,
                      windows,
+                     windows_flat,
                      zeros,
                      zeros_like,
 )
@@ -58,5 +59,5 @@ __all__ = [
     "is_grad_enabled", "log", "log1p", "manual_seed", "matmul", "maximum", "minimum", "no_grad", "ones",
     "ones_like", "pad",
     "rand", "randn", "relu", "rules", "scalar_level", "scope", "sigmoid", "sqrt", "stack", "tanh", "tape", "tensor",
-    "toposort", "vmax", "vmin", "vsum", "where", "windows", "zeros", "zeros_like",
+    "toposort", "vmax", "vmin", "vsum", "where", "windows", "windows_flat", "zeros", "zeros_like",
 ]

@@ -378,6 +378,40 @@ _rule(name="fold", kind="shape", symbol="fold", arity=1, attrs=("size", "kernel"
       formula="out[..., i·s + p·d, j·s + q·d] += x[..., i, j, p, q]", local_formulas=("1",))
 
 
+def _window_flat_fwd(m, x, kernel, step, length):
+    (kh, kw), (a, b) = kernel, step
+    if x.dtype == object:
+        idx = (np.arange(kh) * a)[:, None, None] + (np.arange(kw) * b)[None, :, None] + np.arange(length)
+        return x[..., idx]
+    st = x.strides[-1]
+    return np.lib.stride_tricks.as_strided(
+        x, x.shape[:-1] + (kh, kw, length), x.strides[:-1] + (st * a, st * b, st), writeable=False)
+
+
+def _fold_flat_fwd(m, g, size, kernel, step):
+    (kh, kw), (a, b) = kernel, step
+    t = g.shape[-1]
+    z = np.zeros(g.shape[:-3] + (size,), dtype=g.dtype)
+    for p in range(kh):
+        for q in range(kw):
+            o = p * a + q * b
+            z[..., o:o + t] += g[..., p, q, :]
+    return z
+
+
+_rule(name="window_flat", kind="shape", symbol="windows_flat", arity=1, attrs=("kernel", "step", "length"),
+      forward=_window_flat_fwd,
+      vjps=(lambda m, g, out, x, kernel, step, length: m.apply("fold_flat", g, x.shape[-1], kernel, step),),
+      formula="out[..., p, q, t] = x[..., t + p·a + q·b]",
+      local_formulas=("1 (overlapping windows add up)",),
+      convention="windows of a row-major flattened image (a = row step, b = column step): every window is one "
+                 "contiguous run, so stride-1 conv reads and its backward (fold_flat) adds whole rows at once")
+_rule(name="fold_flat", kind="shape", symbol="fold_flat", arity=1, attrs=("size", "kernel", "step"),
+      forward=_fold_flat_fwd,
+      vjps=(lambda m, g, out, x, size, kernel, step: m.apply("window_flat", g, kernel, step, x.shape[-1]),),
+      formula="out[..., t + p·a + q·b] += x[..., p, q, t]", local_formulas=("1",))
+
+
 def _concat_vjp(i):
     def vjp(m, g, out, *args):
         xs, axis = args[:-1], args[-1]

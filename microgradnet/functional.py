@@ -28,7 +28,7 @@ import numbers
 import numpy as np
 
 from .engine import Node
-from .tensor import Tensor, elementwise, lift, where, windows
+from .tensor import _SCALAR_HOOK, Tensor, elementwise, lift, where, windows, windows_flat
 from .tensor import pad as _pad0
 
 __all__ = [
@@ -164,32 +164,46 @@ def _conv_padding(padding, k, d, s, op):
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """2-D cross-correlation (PyTorch's "convolution"), im2col through the ``window`` rule and one matmul::
+    """2-D cross-correlation (PyTorch's "convolution"), im2col through a window rule and one matmul::
 
         y[n, f, i, j] = b[f] + Σ_c Σ_m Σ_q xp[n, c, i·s_h + m·d_h, j·s_w + q·d_w] · W[f, c, m, q]
 
     with ``xp`` the input zero-padded by ``padding`` (an int, a pair, ``'valid'`` or ``'same'``), output size
-    OH = ⌊(H + 2p − d(kH − 1) − 1)/s⌋ + 1. This is CSC 249 HW2 P3's y(k, i, j) (with padding and dilation) and
-    Tsinghua HW1's y(j) = bias(j) + Σ_k weight(j, k) ⋆ z(k); CS 4670's true convolution is this with the kernel
-    flipped. Composition: pad → windows (N, C, OH, OW, kH, kW) → permute/reshape to columns (N·OH·OW, C·kH·kW)
-    → matmul with W reshaped to (F, C·kH·kW)ᵀ → reshape/permute to (N, F, OH, OW) → + b. Backward therefore
-    adds overlapping windows (``fold``), which is the seeds' "full convolution with the flipped kernel".
+    OH = ⌊(H + 2p − d(kH − 1) − 1)/s⌋ + 1, and c running over the C/groups input channels of f's group (output
+    channel f belongs to group f // (F/groups); W has shape (F, C/groups, kH, kW)). This is CSC 249 HW2 P3's
+    y(k, i, j) (with padding and dilation) and Tsinghua HW1's y(j) = bias(j) + Σ_k weight(j, k) ⋆ z(k); CS 4670's
+    true convolution is this with the kernel flipped.
 
-    Only ``groups=1`` is supported (every output channel sees every input channel).
+    Composition (no backward code here; autodiff runs the rules' backward):
+
+    - general: pad → ``windows`` (N, C, OH, OW, kH, kW) → permute/reshape to columns (C·kH·kW, N·OH·OW) →
+      matmul with W reshaped to (F, C·kH·kW) → + b (per row) → reshape/permute to (N, F, OH, OW). Backward adds
+      overlapping windows (``fold``), which is the seeds' "full convolution with the flipped kernel".
+    - stride 1 on numeric tensors, the same sum gathered faster: the padded image is flattened to Hp·Wp cells and
+      ``windows_flat`` reads each of the kH·kW shifts as one contiguous run of T = OH·Wp cells (one extra zero
+      row at the bottom keeps the last run inside); the matmul gives "wide rows" of Wp outputs, of which the last
+      Wp − OW per row are wrap-around cells that a reshape + slice drop. Scalar-level runs (one ``Value`` per
+      operation) use the general form, so their graphs have no wrap-around cells.
+
+    Groups split the channels: columns (groups, C/groups·kH·kW, …) times W (groups, F/groups, C/groups·kH·kW)
+    in one batched matmul.
     """
     op = "conv2d"
-    if groups != 1:
-        raise ValueError(f"{op}: groups={groups} is not supported; only groups=1 (every output channel sees every "
-                         "input channel)")
     x, w = _tensor(input, op), _tensor(weight, op, "weight")
     if w.ndim != 4:
-        raise ValueError(f"{op}: weight must be 4-D (out_channels, in_channels, kH, kW), got shape {w.shape}")
+        raise ValueError(f"{op}: weight must be 4-D (out_channels, in_channels/groups, kH, kW), got shape {w.shape}")
     x4, unbatched = _image(x, op)
     n, c, h, wd = x4.shape
     f, cw, kh, kw = w.shape
-    if c != cw:
+    if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    g = int(groups)
+    if c % g or f % g:
+        raise ValueError(f"{op}: groups={g} must divide both the input channels ({c}, input shape {x.shape}) and "
+                         f"the output channels ({f}, weight shape {w.shape})")
+    if c != cw * g:
         raise ValueError(f"{op}: input of shape {x.shape} has {c} channels but weight of shape {w.shape} expects "
-                         f"{cw} (weight is (out_channels, in_channels, kH, kW))")
+                         f"{cw * g} (weight is (out_channels, in_channels/groups, kH, kW), groups={g})")
     s = _pair(stride, "stride", op, 1)
     d = _pair(dilation, "dilation", op, 1)
     (pt, pb), (pl, pr) = _conv_padding(padding, (kh, kw), d, s, op)
@@ -198,18 +212,40 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if ekh > hp or ekw > wp:
         raise ValueError(f"{op}: the {kh}×{kw} kernel (dilation {d}, spanning {ekh}×{ekw}) is larger than the "
                          f"padded input {hp}×{wp} (input shape {x.shape}, padding {((pt, pb), (pl, pr))})")
-    xp = _pad0(x4, ((0, 0), (0, 0), (pt, pb), (pl, pr))) if pt or pb or pl or pr else x4
-    win = windows(xp, (kh, kw), s, d)
-    oh, ow = win.shape[2], win.shape[3]
-    cols = win.permute(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * oh * ow)
-    out = w.reshape(f, c * kh * kw) @ cols
-    out = out.reshape(f, n, oh, ow).permute(1, 0, 2, 3)
-    if bias is not None:
-        b = _tensor(bias, op, "bias")
-        if b.shape != (f,):
-            raise ValueError(f"{op}: bias must have shape ({f},) (out_channels), got {b.shape}")
-        out = out + b.reshape(1, f, 1, 1)
+    ckk = c * kh * kw
+    w2 = w.reshape(f, ckk) if g == 1 else w.reshape(g, f // g, ckk // g)
+    cshape = (ckk,) if g == 1 else (g, ckk // g)
+    if s == (1, 1) and not _scalar_level(x4, w):
+        # one extra zero row at the bottom lets every window read whole wide rows: T = OH·Wp
+        xp = _pad0(x4, ((0, 0), (0, 0), (pt, pb + 1), (pl, pr)))
+        oh, ow = hp - ekh + 1, wp - ekw + 1
+        t = oh * wp
+        strips = windows_flat(xp.reshape(n, c, (hp + 1) * wp), (kh, kw), (d[0] * wp, d[1]), t)  # (N, C, kH, kW, T)
+        cols = strips.permute(1, 2, 3, 0, 4).reshape(*cshape, n * t)
+        out = _add_bias(w2 @ cols, bias, f, op).reshape(f, n, oh, wp).permute(1, 0, 2, 3)[:, :, :, :ow]
+    else:
+        xp = _pad0(x4, ((0, 0), (0, 0), (pt, pb), (pl, pr))) if pt or pb or pl or pr else x4
+        win = windows(xp, (kh, kw), s, d)
+        oh, ow = win.shape[2], win.shape[3]
+        cols = win.permute(1, 4, 5, 0, 2, 3).reshape(*cshape, n * oh * ow)
+        out = _add_bias(w2 @ cols, bias, f, op).reshape(f, n, oh, ow).permute(1, 0, 2, 3)
     return out.reshape(out.shape[1:]) if unbatched else out
+
+
+def _add_bias(out: Tensor, bias, f: int, op: str) -> Tensor:
+    """(F, …) matmul result → (F, M) + b[:, None]: the bias is added while the rows are still contiguous."""
+    out = out.reshape(f, out.data.size // f)
+    if bias is None:
+        return out
+    b = _tensor(bias, op, "bias")
+    if b.shape != (f,):
+        raise ValueError(f"{op}: bias must have shape ({f},) (out_channels), got {b.shape}")
+    return out + b.reshape(f, 1)
+
+
+def _scalar_level(*ts: Tensor) -> bool:
+    """True while a scalar-level run is recording (one ``Value`` per scalar operation)."""
+    return _SCALAR_HOOK["ctx"] is not None or any(t._values is not None for t in ts)
 
 
 # ---------------------------------------------------------------------------------------------------- pooling

@@ -159,6 +159,57 @@ def test_conv2d_unbatched_same_and_valid_padding(rng):
     check(lambda x, w: F.conv2d(x, w, padding="same", dilation=(2, 1)), x, w)
 
 
+GROUP_SWEEP = [
+    # (N, C, H, W), (F, kH, kW), stride, padding, dilation, groups
+    ((2, 4, 6, 5), (6, 3, 3), (1, 1), (1, 1), (1, 1), 2),
+    ((1, 3, 7, 6), (3, 3, 2), (2, 1), (1, 0), (1, 2), 3),   # depthwise
+    ((2, 6, 5, 5), (3, 2, 2), (1, 1), (0, 1), (2, 1), 3),
+    ((1, 4, 6, 6), (8, 1, 3), (1, 2), (2, 1), (1, 1), 4),   # depthwise with multiplier 2
+]
+
+
+@pytest.mark.parametrize("xs, ws, stride, padding, dilation, groups", GROUP_SWEEP)
+def test_grouped_conv2d_is_one_conv_per_group_and_gradchecks(rng, xs, ws, stride, padding, dilation, groups):
+    cg, fg = xs[1] // groups, ws[0] // groups
+    x, w, b = rng.standard_normal(xs), rng.standard_normal((ws[0], cg, ws[1], ws[2])), rng.standard_normal(ws[0])
+    y = F.conv2d(T(x), T(w), T(b), stride, padding, dilation, groups)
+    want = np.concatenate([conv_ref(x[:, k * cg:(k + 1) * cg], w[k * fg:(k + 1) * fg], b[k * fg:(k + 1) * fg],
+                                    stride, padding, dilation) for k in range(groups)], axis=1)
+    np.testing.assert_allclose(y.data, want, rtol=1e-11, atol=1e-12)
+    check(lambda x, w, b: F.conv2d(x, w, b, stride, padding, dilation, groups), x, w, b)
+
+
+@pytest.mark.parametrize("xs, ws, padding, dilation, groups", [
+    ((2, 3, 6, 5), (4, 3, 3), (1, 1), (1, 1), 1),
+    ((1, 2, 7, 8), (3, 2, 4), (2, 0), (2, 1), 1),
+    ((2, 4, 5, 6), (4, 3, 2), "same", (1, 2), 2),
+    ((3, 1, 4, 4), (2, 1, 1), (0, 0), (1, 1), 1),
+])
+def test_stride1_wide_row_path_equals_the_windows_path(rng, monkeypatch, xs, ws, padding, dilation, groups):
+    """Stride-1 conv on arrays gathers columns with windows_flat (wide rows, wrap-around cells dropped); the
+    general path (windows → fold), which scalar-level runs use, must give the same output and gradients."""
+    x = rng.standard_normal(xs)
+    w = rng.standard_normal((ws[0], xs[1] // groups, ws[1], ws[2]))
+    b = rng.standard_normal(ws[0])
+
+    def run():
+        tx, tw, tb = T(x), T(w), T(b)
+        y = F.conv2d(tx, tw, tb, 1, padding, dilation, groups)
+        g = np.random.default_rng(5).standard_normal(y.shape)
+        y.backward(g)
+        return y, tx.grad, tw.grad, tb.grad
+
+    fast = run()
+    assert "window_flat" in {n._op for n in mg.toposort(fast[0])}
+    monkeypatch.setattr(F, "_scalar_level", lambda *ts: True)
+    slow = run()
+    assert "window" in {n._op for n in mg.toposort(slow[0])}
+    assert "window_flat" not in {n._op for n in mg.toposort(slow[0])}
+    for a, b_ in zip(fast, slow):
+        np.testing.assert_allclose(a.data if isinstance(a, Tensor) else a, b_.data if isinstance(b_, Tensor) else b_,
+                                   rtol=1e-12, atol=1e-12)
+
+
 def test_conv2d_float32_stays_float32(rng):
     x = Tensor(rng.standard_normal((1, 2, 5, 5)).astype(np.float32), requires_grad=True)
     w = Tensor(rng.standard_normal((3, 2, 3, 3)).astype(np.float32), requires_grad=True)
@@ -179,8 +230,14 @@ def test_conv2d_errors():
         F.conv2d(x, np.ones((2, 3, 7, 7)), padding=1)
     with pytest.raises(ValueError, match=r"conv2d: the 3×3 kernel \(dilation \(3, 3\), spanning 7×7\)"):
         F.conv2d(x, np.ones((2, 3, 3, 3)), dilation=3)
-    with pytest.raises(ValueError, match="conv2d: groups=3 is not supported; only groups=1"):
-        F.conv2d(x, np.ones((3, 1, 3, 3)), groups=3)
+    with pytest.raises(ValueError, match=r"conv2d: groups=2 must divide both the input channels \(3, input shape "
+                                         r"\(1, 3, 4, 4\)\) and the output channels \(4"):
+        F.conv2d(x, np.ones((4, 1, 3, 3)), groups=2)
+    with pytest.raises(ValueError, match=r"conv2d: input of shape \(1, 3, 4, 4\) has 3 channels but weight of shape "
+                                         r"\(3, 2, 3, 3\) expects 6 .*groups=3"):
+        F.conv2d(x, np.ones((3, 2, 3, 3)), groups=3)
+    with pytest.raises(ValueError, match=r"conv2d: groups must be a positive int, got 0"):
+        F.conv2d(x, np.ones((3, 1, 3, 3)), groups=0)
     with pytest.raises(ValueError, match=r"conv2d: expected a 4-D input \(N, C, H, W\) or a 3-D input.*\(4, 4\)"):
         F.conv2d(np.ones((4, 4)), np.ones((1, 1, 2, 2)))
     with pytest.raises(ValueError, match="conv2d: stride must be ≥ 1"):

@@ -38,6 +38,23 @@ def test_conv2d_init_uses_fan_in_of_channels_times_kernel():
     np.testing.assert_allclose(m.bias.data, g.uniform(-bound, bound, (5,)), rtol=1e-14)
 
 
+def test_grouped_conv2d_module_weight_shape_init_and_output(rng):
+    mg.manual_seed(3)
+    m = nn.Conv2d(4, 6, 3, padding=1, groups=2)
+    assert m.weight.shape == (6, 2, 3, 3) and "groups=2" in repr(m)
+    g = np.random.default_rng(3)
+    bound = 1 / math.sqrt(2 * 3 * 3)  # fan_in = in_channels/groups · kH · kW, as PyTorch
+    np.testing.assert_allclose(m.weight.data, g.uniform(-bound, bound, (6, 2, 3, 3)), rtol=1e-14)
+    x = rng.standard_normal((2, 4, 5, 5))
+    y = m(Tensor(x)).data
+    # group k of the output sees only input channels 2k, 2k+1: two ordinary convolutions side by side
+    for k in range(2):
+        part = nn.Conv2d(2, 3, 3, padding=1)
+        part.weight.data[...] = m.weight.data[3 * k:3 * k + 3]
+        part.bias.data[...] = m.bias.data[3 * k:3 * k + 3]
+        np.testing.assert_allclose(y[:, 3 * k:3 * k + 3], part(Tensor(x[:, 2 * k:2 * k + 2])).data, rtol=1e-12)
+
+
 def test_init_distribution_and_reproducibility():
     mg.manual_seed(0)
     a = nn.Linear(400, 500)
@@ -211,8 +228,8 @@ def test_layer_errors_name_layer_and_shapes():
     with pytest.raises(ValueError, match=r"conv2d: input of shape \(1, 2, 5, 5\) has 2 channels but weight of shape "
                                          r"\(2, 3, 3, 3\) expects 3"):
         conv(Tensor(np.ones((1, 2, 5, 5))))
-    with pytest.raises(ValueError, match=r"Conv2d: groups=2 is not supported; only groups=1"):
-        nn.Conv2d(4, 4, 3, groups=2)
+    with pytest.raises(ValueError, match=r"Conv2d: groups=3 must divide in_channels \(4\) and out_channels \(6\)"):
+        nn.Conv2d(4, 6, 3, groups=3)
     with pytest.raises(ValueError, match="MaxPool2d: tie must be"):
         nn.MaxPool2d(2, tie="max")
     with pytest.raises(ValueError, match=r"max_pool2d: the 3×3 window .* does not fit"):

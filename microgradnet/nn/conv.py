@@ -1,4 +1,4 @@
-"""``Conv2d``: 2-D cross-correlation with stride, padding, dilation and non-square kernels (groups = 1)."""
+"""``Conv2d``: 2-D cross-correlation with stride, padding, dilation, groups and non-square kernels."""
 
 from __future__ import annotations
 
@@ -30,22 +30,24 @@ class Conv2d(Module):
     """y[n, f] = b[f] + Σ_c W[f, c] ⋆ x[n, c], see :func:`microgradnet.functional.conv2d` (CSC 249 HW2 P3,
     Tsinghua HW1 §1.1, EECS 498 HW1 §1.5).
 
-    ``weight`` (out_channels, in_channels, kH, kW), ``bias`` (out_channels,). Initialised as PyTorch:
-    kaiming_uniform(a=√5), i.e. U(±1/√fan_in) with fan_in = in_channels·kH·kW, for both. ``padding`` an int, a
-    pair, 'valid' or 'same'; ``padding_mode`` 'zeros' (default), 'reflect', 'replicate' or 'circular'. Only
-    ``groups=1``.
+    ``weight`` (out_channels, in_channels/groups, kH, kW), ``bias`` (out_channels,). Initialised as PyTorch:
+    kaiming_uniform(a=√5), i.e. U(±1/√fan_in) with fan_in = in_channels/groups·kH·kW, for both. ``padding`` an
+    int, a pair, 'valid' or 'same'; ``padding_mode`` 'zeros' (default), 'reflect', 'replicate' or 'circular'.
+    ``groups`` splits the channels into that many independent convolutions (``groups=in_channels`` is a
+    depthwise convolution); it must divide both channel counts.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, padding_mode="zeros", dtype=None):
         super().__init__()
-        if groups != 1:
-            raise ValueError(f"Conv2d: groups={groups} is not supported; only groups=1 (every output channel sees "
-                             "every input channel)")
         if padding_mode not in PADDING_MODES:
             raise ValueError(f"Conv2d: padding_mode must be one of {PADDING_MODES}, got {padding_mode!r}")
         self.in_channels = positive_int(in_channels, "in_channels", "Conv2d")
         self.out_channels = positive_int(out_channels, "out_channels", "Conv2d")
+        self.groups = positive_int(groups, "groups", "Conv2d")
+        if self.in_channels % self.groups or self.out_channels % self.groups:
+            raise ValueError(f"Conv2d: groups={self.groups} must divide in_channels ({self.in_channels}) and "
+                             f"out_channels ({self.out_channels})")
         self.kernel_size = _pair(kernel_size, "kernel_size")
         self.stride = _pair(stride, "stride")
         self.dilation = _pair(dilation, "dilation")
@@ -62,10 +64,10 @@ class Conv2d(Module):
             self.padding = _pair(padding, "padding")
             if min(self.padding) < 0:
                 raise ValueError(f"Conv2d: padding must be ≥ 0, got {self.padding}")
-        self.groups = 1
         self.padding_mode = padding_mode
         dt = float_dtype(dtype, "Conv2d")
-        self.weight = Parameter(np.empty((self.out_channels, self.in_channels) + self.kernel_size, dtype=dt))
+        self.weight = Parameter(np.empty((self.out_channels, self.in_channels // self.groups) + self.kernel_size,
+                                         dtype=dt))
         if bias:
             self.bias = Parameter(np.empty((self.out_channels,), dtype=dt))
         else:
@@ -75,7 +77,7 @@ class Conv2d(Module):
     def reset_parameters(self):
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
-            fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+            fan_in = self.in_channels // self.groups * self.kernel_size[0] * self.kernel_size[1]
             bound = 1.0 / math.sqrt(fan_in)
             init.uniform_(self.bias, -bound, bound)
 
@@ -96,8 +98,8 @@ class Conv2d(Module):
                     raise ValueError(f"Conv2d: expected a 4-D input (N, C, H, W) or a 3-D input (C, H, W), got "
                                      f"shape {np.shape(input.data if hasattr(input, 'data') else input)}")
                 input = F.pad(input, lrtb, mode=self.padding_mode)
-            return F.conv2d(input, self.weight, self.bias, self.stride, 0, self.dilation)
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation)
+            return F.conv2d(input, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self):
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
@@ -105,6 +107,8 @@ class Conv2d(Module):
             s += f", padding={self.padding!r}" if isinstance(self.padding, str) else f", padding={self.padding}"
         if self.dilation != (1, 1):
             s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
         if self.padding_mode != "zeros":

@@ -439,7 +439,15 @@ def _swap(m, x):
     return m.apply("transpose", x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
 
 
-_rule(name="matmul", kind="linalg", symbol="@", arity=2, forward=lambda m, a, b: np.matmul(a, b),
+def _matmul_fwd(m, a, b):
+    # A long reduction into a small result (conv's and a big batch's weight gradient, g @ colsᵀ) runs up to 2×
+    # faster in OpenBLAS as (bᵀ aᵀ)ᵀ; the small result then comes out column-major, which costs nothing.
+    if a.ndim == 2 and b.ndim == 2 and a.shape[1] > 8 * max(a.shape[0], b.shape[1]) and a.dtype != object:
+        return np.matmul(b.T, a.T).T
+    return np.matmul(a, b)
+
+
+_rule(name="matmul", kind="linalg", symbol="@", arity=2, forward=_matmul_fwd,
       vjps=(lambda m, g, out, a, b: m.apply("matmul", g, _swap(m, b)),
             lambda m, g, out, a, b: m.apply("matmul", _swap(m, a), g)), saved=("a", "b"),
       formula="out[i, j] = Σₖ a[i, k] b[k, j]", local_formulas=("∂L/∂a = g bᵀ", "∂L/∂b = aᵀ g"))

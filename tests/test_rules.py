@@ -168,6 +168,17 @@ def test_windows_flat_values_overlap_gradient_and_errors():
         mg.windows_flat(np.zeros(8), 2, (4, 1), 4)
 
 
+def test_matmul_long_reduction_takes_the_transposed_route_with_equal_numbers(rng):
+    from microgradnet.mathns import ARRAY
+    from microgradnet.rules import RULES
+    a, b = rng.standard_normal((3, 200)), rng.standard_normal((200, 4))  # K > 8·max(M, N): computed as (bᵀaᵀ)ᵀ
+    out = RULES["matmul"].forward(ARRAY, a, b)
+    assert out.flags.f_contiguous and not out.flags.c_contiguous
+    want = np.array([[sum(a[i, k] * b[k, j] for k in range(200)) for j in range(4)] for i in range(3)])
+    np.testing.assert_allclose(out, want, rtol=1e-12)
+    assert RULES["matmul"].forward(ARRAY, a[:, :20], b[:20]).flags.c_contiguous  # short reductions: plain route
+
+
 def test_getitem_repeated_index_adds_up():
     x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
     x[[0, 0, 2, 0]].sum().backward()

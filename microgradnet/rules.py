@@ -461,13 +461,16 @@ def table() -> list[dict]:
 
 
 def _array_apply(name, *args):
-    from .mathns import ARRAY
-    return RULES[name].forward(ARRAY, *args)
+    return RULES[name].forward(_ARRAY[0], *args)
+
+
+_ARRAY: list = []  # mathns.ARRAY, set by _install (mathns imports this module, so not at import time)
 
 
 def _install():
     from .mathns import ARRAY
     ARRAY.apply = _array_apply
+    _ARRAY[:] = [ARRAY]
     ARRAY.rules = RULES
 
 

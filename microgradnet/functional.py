@@ -249,7 +249,25 @@ def _scalar_level(*ts: Tensor) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------------- pooling
-def _pool_geometry(x4: Tensor, kernel_size, stride, padding, dilation, op):
+def _pool_out(n: int, ek: int, s: int, p: int, ceil_mode: bool) -> int:
+    """PyTorch's output size along one axis: ⌊(n + 2p − ek)/s⌋ + 1, or with ``ceil_mode`` ⌈(n + 2p − ek)/s⌉ + 1
+    less the last window when it would start in the right/bottom padding ((out − 1)·s ≥ n + p)."""
+    span = n + 2 * p - ek
+    if not ceil_mode:
+        return span // s + 1
+    out = -(-span // s) + 1
+    if out >= 1 and (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
+def _pool_geometry(x4: Tensor, kernel_size, stride, padding, dilation, op, ceil_mode=False):
+    """(k, s, p, d, e): kernel, stride, padding, dilation and ``e``, the cells past the right/bottom padding that
+    ceil_mode's last window covers (0 without ceil_mode), per axis."""
+    if not isinstance(ceil_mode, (bool, np.bool_)):
+        hint = (f"; pass tie by keyword (tie={ceil_mode!r}): ceil_mode comes after dilation, as in PyTorch"
+                if isinstance(ceil_mode, str) and ceil_mode in TIE_RULES else "")
+        raise TypeError(f"{op}: ceil_mode must be True or False, got {ceil_mode!r}{hint}")
     k = _pair(kernel_size, "kernel_size", op, 1)
     s = k if stride is None else _pair(stride, "stride", op, 1)
     p = _pair(padding, "padding", op, 0)
@@ -259,10 +277,13 @@ def _pool_geometry(x4: Tensor, kernel_size, stride, padding, dilation, op):
         raise ValueError(f"{op}: padding {p} must be at most half the window {ek} (kernel {k}, dilation {d}), so "
                          "that no window lies entirely in the padding")
     h, w = x4.shape[2] + 2 * p[0], x4.shape[3] + 2 * p[1]
-    if ek[0] > h or ek[1] > w:
+    out = [_pool_out(x4.shape[2 + i], ek[i], s[i], p[i], bool(ceil_mode)) for i in range(2)]
+    if out[0] < 1 or out[1] < 1:
         raise ValueError(f"{op}: the {k[0]}×{k[1]} window (dilation {d}) does not fit in the padded input {h}×{w} "
-                         f"(input shape {x4.shape}, padding {p})")
-    return k, s, p, d
+                         f"(input shape {x4.shape}, padding {p}"
+                         + (f", stride {s}, ceil_mode=True: output size {out[0]}×{out[1]})" if ceil_mode else ")"))
+    e = tuple(max(0, (out[i] - 1) * s[i] + ek[i] - (h, w)[i]) for i in range(2))
+    return k, s, p, d, e
 
 
 def _window_stack(x4: Tensor, k, s, d) -> Tensor:
@@ -278,7 +299,7 @@ def _window_stack(x4: Tensor, k, s, d) -> Tensor:
     return win.permute(4, 5, 0, 1, 2, 3).reshape(k[0] * k[1], n, c, oh, ow)
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, tie="first"):
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, *, tie="first"):
     """y[n, c, i, j] = max over the window  xp[n, c, i·s_h + m·d_h, j·s_w + q·d_w],  0 ≤ m < kH, 0 ≤ q < kW.
 
     CSC 249 HW2 P4, Tsinghua HW1 §1.1, EN4553 A2 Q1. ``stride`` defaults to ``kernel_size``. Padding has −∞
@@ -286,6 +307,10 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, tie="firs
     ``padding`` may be at most half the window, as in PyTorch). Composition: (pad → where) → windows → ``amax``
     over the last two axes. The gradient of an output goes to its window's maximum; with overlapping windows
     (stride < kernel) an input collects the gradients of every window it wins — they add.
+
+    Output size (PyTorch's): OH = ⌊(H + 2p − d(kH − 1) − 1)/s⌋ + 1; with ``ceil_mode=True`` ⌈…⌉ + 1 instead, less
+    the last window if it would start in the bottom padding ((OH − 1)·s ≥ H + p), likewise for OW. The cells such a
+    last window covers beyond the padded input are padded with −∞ too (they never win).
 
     ``tie`` decides where the gradient goes when several cells of one window equal the maximum:
 
@@ -299,47 +324,60 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, tie="firs
         raise ValueError(f"{op}: tie must be 'first', 'split' or 'all', got {tie!r}")
     x = _tensor(input, op)
     x4, unbatched = _image(x, op)
-    k, s, p, d = _pool_geometry(x4, kernel_size, stride, padding, dilation, op)
-    if p[0] or p[1]:
+    k, s, p, d, e = _pool_geometry(x4, kernel_size, stride, padding, dilation, op, ceil_mode)
+    if p[0] or p[1] or e[0] or e[1]:
         h, w = x4.shape[2:]
-        inside = np.zeros((h + 2 * p[0], w + 2 * p[1]), dtype=bool)
+        inside = np.zeros((h + 2 * p[0] + e[0], w + 2 * p[1] + e[1]), dtype=bool)
         inside[p[0]:p[0] + h, p[1]:p[1] + w] = True
         lowest = np.asarray(np.finfo(x4.dtype).min, dtype=x4.dtype)
-        x4 = where(inside, _pad0(x4, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1]))), lowest)
+        x4 = where(inside, _pad0(x4, ((0, 0), (0, 0), (p[0], p[0] + e[0]), (p[1], p[1] + e[1]))), lowest)
     out = _window_stack(x4, k, s, d).amax(0, tie=tie)
     return out.reshape(out.shape[1:]) if unbatched else out
 
 
-def _valid_counts(n: int, k: int, s: int, p: int, out: int) -> np.ndarray:
-    """How many of the k cells of each of the ``out`` windows along one axis are real input (not padding)."""
+def _valid_counts(n: int, k: int, s: int, p: int, out: int, include_pad: bool = False) -> np.ndarray:
+    """How many of the k cells of each of the ``out`` windows along one axis count in the divisor: the real input
+    cells, or with ``include_pad`` the cells inside the padded input, min(start + k, n + p) − start (k except for
+    a ceil_mode window that runs past the right/bottom padding, as PyTorch)."""
     starts = np.arange(out) * s - p
+    if include_pad:
+        return np.minimum(starts + k, n + p) - starts
     return np.minimum(starts + k, n) - np.maximum(starts, 0)
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, count_include_pad=True, divisor_override=None):
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
     """y[n, c, i, j] = (1/D) Σ over the window xp[n, c, i·s_h + m, j·s_w + q] (zero padding).
 
     D = kH·kW (``count_include_pad=True``, PyTorch's default), the number of real cells in the window
     (``count_include_pad=False``), or ``divisor_override``. ``stride`` defaults to ``kernel_size``; ``padding`` at
     most half the kernel. Composition: pad → windows → sum over the last two axes → × 1/D; the gradient spreads
     g/D over each window, overlapping windows adding up.
+
+    ``ceil_mode=True``: the output size rounds up as in :func:`max_pool2d` (OH = ⌈(H + 2p − kH)/s⌉ + 1, less a last
+    window starting in the bottom padding). The cells a last window covers beyond the padded input are zeros that
+    are never counted: with ``count_include_pad=True`` D = (min(i·s − p + kH, H + p) − (i·s − p)) · (the same
+    along the width), i.e. the window cells inside the padded input (PyTorch's rule); with
+    ``count_include_pad=False`` the real cells; ``divisor_override`` still wins.
     """
     op = "avg_pool2d"
     x = _tensor(input, op)
     x4, unbatched = _image(x, op)
-    k, s, p, _ = _pool_geometry(x4, kernel_size, stride, padding, 1, op)
+    k, s, p, _, e = _pool_geometry(x4, kernel_size, stride, padding, 1, op, ceil_mode)
     h, w = x4.shape[2:]
-    xp = _pad0(x4, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1]))) if p[0] or p[1] else x4
+    xp = (_pad0(x4, ((0, 0), (0, 0), (p[0], p[0] + e[0]), (p[1], p[1] + e[1])))
+          if p[0] or p[1] or e[0] or e[1] else x4)
     total = _window_stack(xp, k, s, (1, 1)).sum(0)
     if divisor_override is not None:
         if not isinstance(divisor_override, (int, np.integer)) or divisor_override <= 0:
             raise ValueError(f"{op}: divisor_override must be a positive int, got {divisor_override!r}")
         out = total * (1.0 / int(divisor_override))
-    elif count_include_pad or not (p[0] or p[1]):
+    elif not (e[0] or e[1]) and (count_include_pad or not (p[0] or p[1])):
         out = total * (1.0 / (k[0] * k[1]))
     else:
         oh, ow = total.shape[2:]
-        counts = np.outer(_valid_counts(h, k[0], s[0], p[0], oh), _valid_counts(w, k[1], s[1], p[1], ow))
+        inc = bool(count_include_pad)
+        counts = np.outer(_valid_counts(h, k[0], s[0], p[0], oh, inc), _valid_counts(w, k[1], s[1], p[1], ow, inc))
         out = total * (1.0 / counts).astype(x4.dtype)
     return out.reshape(out.shape[1:]) if unbatched else out
 
@@ -669,16 +707,35 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     return loss.sum() * (1.0 / total)
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean"):
+def _label_smoothing(v, op: str) -> float:
+    """ε of label smoothing as a float; a number in [0, 1] or a ValueError naming ``op`` and the value."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+        raise TypeError(f"{op}: label_smoothing must be a number in [0, 1], got {v!r}")
+    if not 0.0 <= float(v) <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be in [0, 1] (0 = no smoothing), got {v!r}")
+    return float(v)
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     """Softmax cross-entropy from logits: ℓ_n = −log softmax(x_n)[y_n] = −x[n, y_n] + log Σ_j e^(x[n, j]).
 
     CSC 249 HW2 P1, CS 4670 PA5 C, EN4553 A2 Q2: ∂ℓ/∂x = p − onehot(y) comes out of the tape. Equal to
     ``nll_loss(log_softmax(x, 1), target, …)``, stable for logits of ±1000. ``target`` is integer class indices
     as in :func:`nll_loss`, or class probabilities of the input's shape (float, PyTorch's soft targets: ℓ_n =
     −Σ_c w_c t_nc log p_nc, 'mean' divides by N).
+
+    ``label_smoothing`` ε ∈ [0, 1] (PyTorch's), K classes: the target becomes (1 − ε)·onehot(y) + ε/K, i.e.
+
+        ℓ_n = (1 − ε)·w[y_n]·(−log p_n[y_n]) + (ε/K)·Σ_k w_k·(−log p_n[k])
+
+    (w = 1 without ``weight``); 'mean' divides the sum of both terms by Σ_n w[y_n] over the targets that are not
+    ``ignore_index`` (rows with ``ignore_index`` contribute nothing to either term). Unweighted mean:
+    ∂L/∂x_n = (p_n − (1 − ε)·onehot(y_n) − ε/K)/N. Class-probability targets t become (1 − ε)·t + ε/K.
+    Composition: :func:`nll_loss` of log_softmax, plus a weighted sum of log_softmax over the classes.
     """
     op = "cross_entropy"
     _check_reduction(reduction, op)
+    eps = _label_smoothing(label_smoothing, op)
     x = _tensor(input, op)
     if x.ndim == 0:
         raise ValueError(f"{op}: input must have a class dimension: (N, C), (C,) or (N, C, d1, ...), got a scalar")
@@ -686,7 +743,10 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     traw = target.data if isinstance(target, Tensor) else np.asarray(target)
     if traw.dtype.kind == "f" and traw.shape == x.shape:
         logp = log_softmax(x, cd)
-        prod = logp * traw.astype(x.dtype)
+        tgt = traw.astype(x.dtype)
+        if eps:
+            tgt = tgt * (1.0 - eps) + eps / x.shape[cd]
+        prod = logp * tgt
         if weight is not None:
             wd = _const(weight, op, "weight").astype(x.dtype)
             if wd.shape != (x.shape[cd],):
@@ -697,7 +757,30 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         raise TypeError(f"{op}: target must hold integer class indices (dtype int64) of shape "
                         f"{(x.shape[0],) + x.shape[2:] if x.ndim >= 2 else ()}, or class probabilities of the "
                         f"input's shape {x.shape}; got dtype {traw.dtype} with shape {traw.shape}")
-    return nll_loss(log_softmax(x, cd), target, weight=weight, ignore_index=ignore_index, reduction=reduction)
+    logp = log_softmax(x, cd)
+    nll = nll_loss(logp, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
+    if not eps:
+        return nll
+    # the smoothing term Σ_k w_k·(−log p_n[k]) per example, ignored rows zeroed (nll_loss checked target and weight)
+    lp, ts, out_shape = _class_input(logp, _class_labels(target, op), op)
+    k = lp.shape[1]
+    valid = ts != ignore_index
+    if weight is None:
+        smooth = -lp.sum(1)
+        wy = valid.astype(x.dtype)
+    else:
+        wd = _const(weight, op, "weight").astype(x.dtype)
+        smooth = -(lp * wd).sum(1)
+        wy = wd[np.where(valid, ts, 0)] * valid
+    if not valid.all():
+        smooth = smooth * valid.astype(x.dtype)
+    if reduction == "none":
+        smooth = smooth.reshape(out_shape)
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    else:  # nll_loss has refused a zero Σ w[y_n]
+        smooth = smooth.sum() * (1.0 / float(wy.sum()))
+    return nll * (1.0 - eps) + smooth * (eps / k)
 
 
 def mse_loss(input, target, reduction="mean"):

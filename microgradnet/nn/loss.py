@@ -46,15 +46,22 @@ class NLLLoss(_Loss):
 
 class CrossEntropyLoss(_Loss):
     """Softmax cross-entropy from logits, −log softmax(x)[y], see :func:`microgradnet.functional.cross_entropy`
-    (CSC 249 HW2 P1, CS 4670 PA5 C, EN4553 A2 Q2)."""
+    (CSC 249 HW2 P1, CS 4670 PA5 C, EN4553 A2 Q2). ``label_smoothing`` ε ∈ [0, 1] mixes the target with the
+    uniform distribution: (1 − ε)·onehot(y) + ε/K (PyTorch's)."""
 
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
         super().__init__(reduction)
         self.register_buffer("weight", _buffer(weight, "CrossEntropyLoss", "weight"))
         self.ignore_index = ignore_index
+        self.label_smoothing = F._label_smoothing(label_smoothing, "CrossEntropyLoss")
 
     def forward(self, input, target):
-        return F.cross_entropy(input, target, self.weight, self.ignore_index, self.reduction)
+        return F.cross_entropy(input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing)
+
+    def extra_repr(self):
+        base = super().extra_repr()
+        parts = [f"label_smoothing={self.label_smoothing}"] if self.label_smoothing else []
+        return ", ".join(parts + ([base] if base else []))
 
 
 class MSELoss(_Loss):

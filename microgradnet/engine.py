@@ -32,9 +32,12 @@ _state = {"grad": True, "anomaly": False, "scope": None}
 class Node:
     """What ``Value`` and ``Tensor`` share: ``data``, ``grad``, parents (``_prev``, argument order, repeats kept),
     the rule name ``_op``, the rule's attributes ``_args``, the tape id ``_id``, a ``label`` and ``_meta`` (where it
-    was made: the module scope, and for scalar-level nodes the tensor op they belong to)."""
+    was made: the module scope, and for scalar-level nodes the tensor op they belong to).
 
-    __slots__ = ("data", "grad", "_prev", "_op", "_args", "_id", "label", "_meta", "__weakref__")
+    ``_prev`` is a slot on ``Tensor`` and a property on ``Value`` (which keeps its one or two parents in slots of
+    its own, so that a scalar node is one object for the garbage collector to track, not two)."""
+
+    __slots__ = ("data", "grad", "_op", "_args", "_id", "label", "_meta", "__weakref__")
 
     @property
     def parents(self) -> tuple:
@@ -170,6 +173,9 @@ def toposort(roots) -> list:
     recursion."""
     if isinstance(roots, Node):
         roots = (roots,)
+    fast = getattr(type(roots[0]), "_TOPOSORT", None) if roots else None
+    if fast is not None and all(type(r) is type(roots[0]) for r in roots):
+        return fast(roots)
     seen = {}
     stack = []
     for r in roots:
@@ -192,6 +198,11 @@ def backward(roots, gradients, create_graph: bool = False) -> list:
     See the module docstring for what ``.grad`` holds afterwards. With ``create_graph=True`` the gradients are
     themselves nodes on the tape (computed with the same rules), so they can be differentiated again.
     """
+    anomaly = _state["anomaly"]
+    fast = None if (create_graph or anomaly or not roots) else getattr(type(roots[0]), "_SWEEP", None)
+    if fast is not None and all(type(r) is type(roots[0]) for r in roots):
+        with no_grad():  # Value without anomaly checks: the rules' specialised scalar steps, no method call
+            return fast(roots, gradients)
     order = toposort(roots)
     for n in order:
         if n._prev:
@@ -201,18 +212,11 @@ def backward(roots, gradients, create_graph: bool = False) -> list:
             r.grad = g if r.grad is None else r.grad + g
         else:
             r.grad = r._accumulate(r.grad, g)
-    anomaly = _state["anomaly"]
-    fast = None if (create_graph or anomaly) else getattr(type(order[-1]), "_BACKWARD", None)
     ctx = enable_grad() if create_graph else no_grad()
     with ctx:
-        if fast is not None:  # Value without anomaly checks: the rules' specialised scalar steps, no method call
-            for n in reversed(order):
-                if n._prev:
-                    fast[n._op](n, n.grad)
-        else:
-            for n in reversed(order):
-                if n._prev and n.grad is not None:
-                    n._propagate(create_graph, anomaly)
+        for n in reversed(order):
+            if n._prev and n.grad is not None:
+                n._propagate(create_graph, anomaly)
     for n in order:
         if n.grad is None:
             n.grad = n._zero_grad()

@@ -157,7 +157,7 @@ def _pick(axis, dim, default=None):
 class Tensor(Node):
     """An n-dimensional array on the tape (see the module docstring)."""
 
-    __slots__ = ("requires_grad", "_values")
+    __slots__ = ("_prev", "requires_grad", "_values")
 
     def __init__(self, data, requires_grad=False, dtype=None, label=""):
         arr = _as_array(data, _canon_dtype(dtype))

@@ -28,6 +28,19 @@ from .rules import RULES
 _new = object.__new__
 
 
+def _set_prev(v, prev) -> None:
+    """Parents into the two slots: none (a leaf), one, two, or for an n-ary node (3 or more) the tuple in ``_a``."""
+    n = len(prev)
+    if n == 0:
+        v._a = v._b = None
+    elif n == 1:
+        v._a, v._b = prev[0], None
+    elif n == 2:
+        v._a, v._b = prev
+    else:
+        v._a, v._b = tuple(prev), None
+
+
 def _make(data, prev, op, args=()):
     v = _new(Value)
     v.data = data
@@ -36,11 +49,11 @@ def _make(data, prev, op, args=()):
     v.label = ""
     v._meta = _state["scope"]
     if _state["grad"]:
-        v._prev = prev
+        _set_prev(v, prev)
         v._op = op
         v._args = args
     else:
-        v._prev = ()
+        v._a = v._b = None
         v._op = ""
         v._args = ()
     if _state["anomaly"]:
@@ -89,10 +102,11 @@ def _binary(name, f):
         v.label = ""
         v._meta = _state["scope"]
         if _state["grad"]:
-            v._prev = (a, b)
+            v._a = a
+            v._b = b
             v._op = name
         else:
-            v._prev = ()
+            v._a = v._b = None
             v._op = ""
         v._args = ()
         if _state["anomaly"]:
@@ -123,9 +137,26 @@ class Value(Node):
     (``requires_grad`` is always True); use :func:`microgradnet.no_grad` to compute without recording.
     """
 
-    __slots__ = ()
+    __slots__ = ("_a", "_b")  # the parents: see _prev
     requires_grad = True
     _BACKWARD: dict = {}  # rule name -> fast backward step, filled in below from the table
+
+    @property
+    def _prev(self) -> tuple:
+        """The parents in argument order. Kept in the slots ``_a``/``_b`` (an n-ary node's tuple in ``_a``)
+        rather than in a tuple of their own: a tuple holding Values is one more object for Python's garbage
+        collector to track and walk, and with the collector on that walk is most of a big graph's cost."""
+        a = self._a
+        if a is None:
+            return ()
+        if a.__class__ is tuple:
+            return a
+        b = self._b
+        return (a,) if b is None else (a, b)
+
+    @_prev.setter
+    def _prev(self, prev):
+        _set_prev(self, tuple(prev))
 
     def __init__(self, data, _children=(), _op="", label=""):
         if isinstance(data, Value):
@@ -298,31 +329,29 @@ def _scalar_backward(rule):
         (d0,) = d
         if d0.__class__ is float:
             def bw(n, g):
-                n._prev[0].grad += g * d0
+                n._a.grad += g * d0
         else:
             def bw(n, g):
-                p = n._prev[0]
+                p = n._a
                 p.grad += g * d0(SCALAR, n.data, p.data, *n._args)
         return bw
     d0, d1 = d
     if d0 == 1.0 and d1 == 1.0:
         def bw(n, g):
-            a, b = n._prev
-            a.grad += g
-            b.grad += g
+            n._a.grad += g
+            n._b.grad += g
     elif d0.__class__ is float and d1.__class__ is float:
         def bw(n, g):
-            a, b = n._prev
-            a.grad += g * d0
-            b.grad += g * d1
+            n._a.grad += g * d0
+            n._b.grad += g * d1
     elif d0.__class__ is float:
         def bw(n, g):
-            a, b = n._prev
+            a, b = n._a, n._b
             a.grad += g * d0
             b.grad += g * d1(SCALAR, n.data, a.data, b.data, *n._args)
     else:
         def bw(n, g):
-            a, b = n._prev
+            a, b = n._a, n._b
             out, ad, bd = n.data, a.data, b.data
             if n._args:
                 a.grad += g * d0(SCALAR, out, ad, bd, *n._args)
@@ -335,6 +364,63 @@ def _scalar_backward(rule):
 
 _BACKWARD = {name: _scalar_backward(r) for name, r in RULES.items() if r.kind in ("elementwise", "reduce")}
 Value._BACKWARD = _BACKWARD
+
+
+def _walk(roots, reset: bool) -> list:
+    """engine.toposort for Values: the same walk, reading the parent slots directly. With ``reset`` it also
+    prepares a backward: intermediates' grads to 0 (they hold the latest backward only), a leaf's None to 0."""
+    seen = {r._id: r for r in roots}
+    stack = list(seen.values())
+    for r in stack if reset else ():
+        if r._a is not None or r.grad is None:
+            r.grad = 0.0
+    pop, push = stack.pop, stack.append
+    while stack:
+        n = pop()
+        a = n._a
+        if a is None:
+            continue
+        if a.__class__ is tuple:
+            for p in a:
+                if p._id not in seen:
+                    seen[p._id] = p
+                    push(p)
+                    if reset and (p._a is not None or p.grad is None):
+                        p.grad = 0.0
+            continue
+        if a._id not in seen:
+            seen[a._id] = a
+            push(a)
+            if reset and (a._a is not None or a.grad is None):
+                a.grad = 0.0
+        b = n._b
+        if b is not None and b._id not in seen:
+            seen[b._id] = b
+            push(b)
+            if reset and (b._a is not None or b.grad is None):
+                b.grad = 0.0
+    return [seen[k] for k in sorted(seen)]
+
+
+def _toposort(roots) -> list:
+    return _walk(roots, False)
+
+
+def _sweep(roots, gradients) -> list:
+    """engine.backward for Values (no create_graph, no anomaly mode): the walk resets intermediates and leaves
+    accumulate (see engine's module docstring), then each node's specialised rule step, newest first."""
+    order = _walk(roots, True)
+    for r, g in zip(roots, gradients):
+        r.grad = r.grad + g
+    bw = _BACKWARD
+    for n in reversed(order):
+        if n._a is not None:
+            bw[n._op](n, n.grad)
+    return order
+
+
+Value._TOPOSORT = staticmethod(_toposort)
+Value._SWEEP = staticmethod(_sweep)
 
 
 def _nary_locals(node):

@@ -190,3 +190,38 @@ class TestBadInput:
     def test_item_needs_one_element(self):
         with pytest.raises(ValueError, match=r"item: only a tensor with one element.*\(2,\)"):
             Tensor([1.0, 2.0]).item()
+
+
+def test_value_keeps_parents_in_slots_one_gc_object_per_node():
+    """A Value's parents live in two slots, not in a tuple of their own: one object per node for the garbage
+    collector to track. ``_prev`` still reads (and sets) them as a tuple in argument order."""
+    import gc
+    a, b, c = Value(1.0), Value(2.0), Value(3.0)
+    for node, want in [(a * b, (a, b)), (a * a, (a, a)), (a.tanh(), (a,)), (a, ()),
+                       (mg.vsum([a, b, c]), (a, b, c)), (mg.vsum([b, a]), (b, a))]:
+        assert node._prev == want
+        refs = gc.get_referents(node)
+        if len(want) < 3:  # the parents themselves, and no tuple holding them
+            assert {id(r) for r in refs} >= {id(p) for p in want}
+            assert not [r for r in refs if isinstance(r, tuple) and any(isinstance(x, Value) for x in r)]
+        else:  # an n-ary node keeps one tuple
+            assert [r for r in refs if isinstance(r, tuple) and any(isinstance(x, Value) for x in r)] == [want]
+    v = Value(0.0, (a, b), "add")
+    assert v._prev == (a, b)
+    v._prev = [c]
+    assert v._prev == (c,) and v._a is c and v._b is None
+    v._prev = (a, b, c, a)
+    assert v._prev == (a, b, c, a)
+    v._prev = ()
+    assert v._prev == () and v.is_leaf()
+
+
+def test_backward_from_several_value_roots_and_leaf_grad_none():
+    a, b = Value(2.0), Value(-3.0)
+    y1, y2 = a * b, (a * b).tanh()
+    a.grad = None  # a leaf whose gradient was cleared PyTorch-style starts again from 0
+    mg.engine.backward([y1, y2], [1.0, 2.0])
+    t = math.tanh(-6.0)
+    assert a.grad == pytest.approx(b.data + 2.0 * (1 - t * t) * b.data, rel=1e-15)
+    assert b.grad == pytest.approx(a.data + 2.0 * (1 - t * t) * a.data, rel=1e-15)
+    assert y1.grad == 1.0 and y2.grad == 2.0

@@ -26,7 +26,13 @@ import numpy as np
 from .rules import RULES
 
 _ids = itertools.count(1)
-_state = {"grad": True, "anomaly": False, "scope": None}
+_state = {"grad": True, "anomaly": False, "scope": None, "plain": True}
+
+
+def _set(key, value) -> None:
+    """Change a mode; ``plain`` (recording, no anomaly checks, no scope) lets Value's hot path test one flag."""
+    _state[key] = value
+    _state["plain"] = _state["grad"] and not _state["anomaly"] and _state["scope"] is None
 
 
 class Node:
@@ -80,10 +86,10 @@ class _GradMode(contextlib.ContextDecorator):
 
     def __enter__(self):
         self.prev = _state["grad"]
-        _state["grad"] = self.enabled
+        _set("grad", self.enabled)
 
     def __exit__(self, *exc):
-        _state["grad"] = self.prev
+        _set("grad", self.prev)
         return False
 
 
@@ -107,11 +113,11 @@ class detect_anomaly(contextlib.ContextDecorator):
 
     def __enter__(self):
         self.prev = _state["anomaly"]
-        _state["anomaly"] = True
+        _set("anomaly", True)
         return self
 
     def __exit__(self, *exc):
-        _state["anomaly"] = self.prev
+        _set("anomaly", self.prev)
         return False
 
 
@@ -156,11 +162,11 @@ def scope(name: str, absolute: bool = False):
 
     Scopes nest as ``outer/name``; with ``absolute=True`` the name replaces the current scope instead."""
     prev = _state["scope"]
-    _state["scope"] = name if (prev is None or absolute) else f"{prev}/{name}"
+    _set("scope", name if (prev is None or absolute) else f"{prev}/{name}")
     try:
         yield
     finally:
-        _state["scope"] = prev
+        _set("scope", prev)
 
 
 def current_scope():

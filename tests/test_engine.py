@@ -225,3 +225,44 @@ def test_backward_from_several_value_roots_and_leaf_grad_none():
     assert a.grad == pytest.approx(b.data + 2.0 * (1 - t * t) * b.data, rel=1e-15)
     assert b.grad == pytest.approx(a.data + 2.0 * (1 - t * t) * a.data, rel=1e-15)
     assert y1.grad == 1.0 and y2.grad == 2.0
+
+
+def test_fast_value_steps_are_read_off_the_rule_table():
+    """The sweep inlines two shapes of step, recognised from the table by running each rule's own functions on
+    stand-ins: derivatives (1, 1) (add) and "each derivative is the other operand" (mul). Nothing else."""
+    from microgradnet.rules import RULES
+    from microgradnet.value import _INLINE, _operator_of
+    assert {k for k, v in _INLINE.items() if v == 1} == {"add"}
+    assert {k for k, v in _INLINE.items() if v == 2} == {"mul"}
+    import operator
+    assert _operator_of(RULES["add"].forward) is operator.add
+    assert _operator_of(RULES["sub"].forward) is operator.sub
+    assert _operator_of(RULES["mul"].forward) is operator.mul
+    assert _operator_of(RULES["div"].forward) is None and _operator_of(RULES["powv"].forward) is None
+
+
+def test_fast_sweep_equals_the_general_path(rng):
+    """Value's fast backward (inlined add/mul, specialised steps) against the general per-node path, which
+    detect_anomaly forces; the same graph, the same numbers to the last bit."""
+    xs = [Value(float(v)) for v in rng.uniform(0.5, 1.5, 4)]
+
+    def f():
+        a, b, c, d = xs
+        e = a * b + c * c - d / (a + 2.0)
+        return (e * e).tanh() + mg.vsum([a, b, e]).relu() * (b ** 2) + (c - a).sigmoid() * d.exp()
+
+    out = f()
+    out.backward()
+    fast = [x.grad for x in xs]
+    for x in xs:
+        x.grad = 0.0
+    with mg.detect_anomaly():
+        out2 = f()
+        out2.backward()
+    assert [x.grad for x in xs] == fast
+    a, b, c, d = (x.data for x in xs)
+    e = a * b + c * c - d / (a + 2.0)
+    # ∂out/∂c by hand (a + b + e > 0 here, so relu′ = 1): tanh′(e²)·2e·2c + b²·2c + σ′(c − a)·eᵈ
+    s = 1 / (1 + math.exp(-(c - a)))
+    want_c = (1 - math.tanh(e * e) ** 2) * 2 * e * 2 * c + b * b * 2 * c + s * (1 - s) * math.exp(d)
+    assert fast[2] == pytest.approx(want_c, rel=1e-12)

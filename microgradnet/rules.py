@@ -447,9 +447,28 @@ def _matmul_fwd(m, a, b):
     return np.matmul(a, b)
 
 
+def _column_major(x) -> bool:
+    d = raw(x)
+    return d.ndim == 2 and d.flags.f_contiguous and not d.flags.c_contiguous
+
+
+def _matmul_vjp_a(m, g, out, a, b):
+    # ∂L/∂a = g bᵀ, computed as (b gᵀ)ᵀ when a is a transposed view, so the gradient has a's memory layout
+    # (a weight used as W.T gets a row-major gradient for W, and the update p -= lr·g runs on matching layouts)
+    if _column_major(a):
+        return _swap(m, m.apply("matmul", b, _swap(m, g)))
+    return m.apply("matmul", g, _swap(m, b))
+
+
+def _matmul_vjp_b(m, g, out, a, b):
+    # ∂L/∂b = aᵀ g, as (gᵀ a)ᵀ when b is a transposed view (nn.Linear's W.T): see _matmul_vjp_a
+    if _column_major(b):
+        return _swap(m, m.apply("matmul", _swap(m, g), a))
+    return m.apply("matmul", _swap(m, a), g)
+
+
 _rule(name="matmul", kind="linalg", symbol="@", arity=2, forward=_matmul_fwd,
-      vjps=(lambda m, g, out, a, b: m.apply("matmul", g, _swap(m, b)),
-            lambda m, g, out, a, b: m.apply("matmul", _swap(m, a), g)), saved=("a", "b"),
+      vjps=(_matmul_vjp_a, _matmul_vjp_b), saved=("a", "b"),
       formula="out[i, j] = Σₖ a[i, k] b[k, j]", local_formulas=("∂L/∂a = g bᵀ", "∂L/∂b = aᵀ g"))
 
 

@@ -179,6 +179,35 @@ def test_matmul_long_reduction_takes_the_transposed_route_with_equal_numbers(rng
     assert RULES["matmul"].forward(ARRAY, a[:, :20], b[:20]).flags.c_contiguous  # short reductions: plain route
 
 
+def test_matmul_gradient_follows_the_operands_memory_layout(rng):
+    """A weight used as W.T (nn.Linear) gets a row-major gradient, like W itself, so p -= lr·grad runs on
+    matching layouts; the numbers are the closed forms gᵀx and g W."""
+    W = Tensor(rng.standard_normal((5, 7)), requires_grad=True)
+    x = Tensor(rng.standard_normal((3, 7)), requires_grad=True)
+    g = rng.standard_normal((3, 5))
+    (x @ W.T).backward(g)
+    assert W.grad.flags.c_contiguous
+    np.testing.assert_allclose(W.grad, g.T @ x.data, rtol=1e-13)
+    np.testing.assert_allclose(x.grad, g @ W.data, rtol=1e-13)
+    A = Tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    B = Tensor(rng.standard_normal((4, 6)), requires_grad=True)
+    h = rng.standard_normal((3, 6))
+    (A.T @ B).backward(h)
+    assert A.grad.flags.c_contiguous
+    np.testing.assert_allclose(A.grad, B.data @ h.T, rtol=1e-13)
+    np.testing.assert_allclose(B.grad, A.data @ h, rtol=1e-13)
+    # the same route recorded on the tape (create_graph): ∂/∂W of ⟨∂f/∂W, V⟩ for f = ½‖x Wᵀ‖² is V xᵀx
+    V = rng.standard_normal((5, 7))
+
+    def inner(w):
+        (gw,) = mg.grad(((x @ w.T) ** 2).sum() * 0.5, [w], create_graph=True)
+        return (gw * Tensor(V)).sum()
+
+    w = Tensor(W.data.copy(), requires_grad=True)
+    inner(w).backward()
+    np.testing.assert_allclose(w.grad, V @ x.data.T @ x.data, rtol=1e-12)
+
+
 def test_getitem_repeated_index_adds_up():
     x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
     x[[0, 0, 2, 0]].sum().backward()

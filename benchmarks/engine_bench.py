@@ -1,15 +1,17 @@
 """Engine speed and memory against the peers, measured side by side in one run.
 
     make bench                                   # sets up benchmarks/.venv-bench (micrograd, torch CPU), runs all
-    benchmarks/.venv-bench/bin/python benchmarks/engine_bench.py [--steps 10] [--json out.json]
+    benchmarks/.venv-bench/bin/python benchmarks/engine_bench.py [--steps 20] [--json out.json]
 
 1. micrograd's own demo step: a 2-16-16-1 MLP on 100 moons points, max-margin loss + 1e-4·L2, forward, backward
    and an SGD update (≈66,000 nodes), for micrograd and microgradnet, each with Python's garbage collector on
-   (the default) and off. Median over --steps steps after one warm-up.
+   (the default) and off. Mean over --steps steps after one warm-up: the collector's full passes fall on some
+   steps and not on others, so the mean is the cost per step (the median would count them or not by chance).
 2. A chain 10⁶ operations deep: forward + backward (micrograd's recursive topological sort cannot do it at the
    default recursion limit; we record the error it raises).
 3. Memory per node (tracemalloc, the chain's nodes).
-4. Tensor: one SGD step of a 784-256-10 MLP, batch 128, float32, against PyTorch on CPU with 2 threads. Each
+4. Tensor: one SGD step of a 784-256-10 MLP, batch 128, float32, against PyTorch on CPU with 2 threads (median
+   of steps; no collector effect here). Each
    side runs in its own child process: numpy's OpenBLAS and PyTorch's OpenMP keep worker threads spinning after
    a call, and in one process each slows the other.
 """
@@ -54,7 +56,7 @@ def micrograd_step_fn(Value, MLP, X, y):
     return step
 
 
-def time_steps(step, steps, gc_on):
+def time_steps(step, steps, gc_on, stat=statistics.mean):
     was = gc.isenabled()
     (gc.enable if gc_on else gc.disable)()
     try:
@@ -67,7 +69,7 @@ def time_steps(step, steps, gc_on):
     finally:
         (gc.enable if was else gc.disable)()
         gc.collect()
-    return statistics.median(ts)
+    return stat(ts)
 
 
 def count_nodes(step_root_fn):
@@ -119,7 +121,7 @@ def tensor_mlp(steps):
         loss.backward()
         for p in params:
             p.data -= 0.01 * p.grad
-    return time_steps(step, steps, True)
+    return time_steps(step, steps, True, statistics.median)
 
 
 def torch_mlp(steps):
@@ -137,7 +139,7 @@ def torch_mlp(steps):
         opt.zero_grad()
         loss.backward()
         opt.step()
-    return time_steps(step, steps, True)
+    return time_steps(step, steps, True, statistics.median)
 
 
 def in_child(which, steps):
@@ -151,7 +153,7 @@ def in_child(which, steps):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--chain", type=int, default=1_000_000)
     ap.add_argument("--json")
     ap.add_argument("--child", choices=["tensor", "torch"], help=argparse.SUPPRESS)

@@ -179,11 +179,12 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     - general: pad → ``windows`` (N, C, OH, OW, kH, kW) → permute/reshape to columns (C·kH·kW, N·OH·OW) →
       matmul with W reshaped to (F, C·kH·kW) → + b (per row) → reshape/permute to (N, F, OH, OW). Backward adds
       overlapping windows (``fold``), which is the seeds' "full convolution with the flipped kernel".
-    - stride 1 on numeric tensors, the same sum gathered faster: the padded image is flattened to Hp·Wp cells and
-      ``windows_flat`` reads each of the kH·kW shifts as one contiguous run of T = OH·Wp cells (one extra zero
-      row at the bottom keeps the last run inside); the matmul gives "wide rows" of Wp outputs, of which the last
-      Wp − OW per row are wrap-around cells that a reshape + slice drop. Scalar-level runs (one ``Value`` per
-      operation) use the general form, so their graphs have no wrap-around cells.
+    - stride 1 on numeric tensors, the same sum gathered faster: the image is padded with P = max(left, right)
+      zeros in front of each row only (a row's right padding is then the next row's left padding), flattened,
+      and ``windows_flat`` reads each of the kH·kW shifts as one contiguous run of T = OH·(W + P) cells (one extra
+      zero row at the bottom keeps the last run inside); the matmul gives "wide rows" of W + P outputs, of which
+      the last W + P − OW per row are wrap-around cells that a reshape + slice drop. Scalar-level runs (one
+      ``Value`` per operation) use the general form, so their graphs have no wrap-around cells.
 
     Groups split the channels: columns (groups, C/groups·kH·kW, …) times W (groups, F/groups, C/groups·kH·kW)
     in one batched matmul.
@@ -215,14 +216,19 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     ckk = c * kh * kw
     w2 = w.reshape(f, ckk) if g == 1 else w.reshape(g, f // g, ckk // g)
     cshape = (ckk,) if g == 1 else (g, ckk // g)
-    if s == (1, 1) and not _scalar_level(x4, w):
-        # one extra zero row at the bottom lets every window read whole wide rows: T = OH·Wp
-        xp = _pad0(x4, ((0, 0), (0, 0), (pt, pb + 1), (pl, pr)))
+    # wide rows: each image row is stored once with P = max(left, right) zeros in front of it, so a row's right
+    # padding is the next row's left padding; s0 = P − left is where the first window starts
+    big = max(pl, pr)
+    s0, wq = big - pl, wd + big
+    if s == (1, 1) and not _scalar_level(x4, w) and min(pl, pr) <= ekw - 1 and ekw - 1 + s0 <= wq:
+        # one extra zero row at the bottom keeps the last run inside: T = OH·Wq
+        xp = _pad0(x4, ((0, 0), (0, 0), (pt, pb + 1), (big, 0)))
         oh, ow = hp - ekh + 1, wp - ekw + 1
-        t = oh * wp
-        strips = windows_flat(xp.reshape(n, c, (hp + 1) * wp), (kh, kw), (d[0] * wp, d[1]), t)  # (N, C, kH, kW, T)
+        t = oh * wq
+        xf = xp.reshape(n, c, (hp + 1) * wq)
+        strips = windows_flat(xf[:, :, s0:] if s0 else xf, (kh, kw), (d[0] * wq, d[1]), t)  # (N, C, kH, kW, T)
         cols = strips.permute(1, 2, 3, 0, 4).reshape(*cshape, n * t)
-        out = _add_bias(w2 @ cols, bias, f, op).reshape(f, n, oh, wp).permute(1, 0, 2, 3)[:, :, :, :ow]
+        out = _add_bias(w2 @ cols, bias, f, op).reshape(f, n, oh, wq).permute(1, 0, 2, 3)[:, :, :, :ow]
     else:
         xp = _pad0(x4, ((0, 0), (0, 0), (pt, pb), (pl, pr))) if pt or pb or pl or pr else x4
         win = windows(xp, (kh, kw), s, d)

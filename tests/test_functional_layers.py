@@ -179,13 +179,15 @@ def test_grouped_conv2d_is_one_conv_per_group_and_gradchecks(rng, xs, ws, stride
     check(lambda x, w, b: F.conv2d(x, w, b, stride, padding, dilation, groups), x, w, b)
 
 
-@pytest.mark.parametrize("xs, ws, padding, dilation, groups", [
-    ((2, 3, 6, 5), (4, 3, 3), (1, 1), (1, 1), 1),
-    ((1, 2, 7, 8), (3, 2, 4), (2, 0), (2, 1), 1),
-    ((2, 4, 5, 6), (4, 3, 2), "same", (1, 2), 2),
-    ((3, 1, 4, 4), (2, 1, 1), (0, 0), (1, 1), 1),
+@pytest.mark.parametrize("xs, ws, padding, dilation, groups, flat", [
+    ((2, 3, 6, 5), (4, 3, 3), (1, 1), (1, 1), 1, True),
+    ((1, 2, 7, 8), (3, 2, 4), (2, 0), (2, 1), 1, True),
+    ((2, 4, 5, 6), (4, 3, 2), "same", (1, 2), 2, True),
+    ((2, 2, 5, 6), (3, 3, 2), "same", (1, 1), 1, True),    # pads (0 left, 1 right): the first window starts at 1
+    ((3, 1, 4, 4), (2, 1, 1), (0, 0), (1, 1), 1, True),
+    ((1, 2, 5, 6), (2, 3, 3), (1, 3), (1, 1), 1, False),   # padding wider than the kernel: the windows path
 ])
-def test_stride1_wide_row_path_equals_the_windows_path(rng, monkeypatch, xs, ws, padding, dilation, groups):
+def test_stride1_wide_row_path_equals_the_windows_path(rng, monkeypatch, xs, ws, padding, dilation, groups, flat):
     """Stride-1 conv on arrays gathers columns with windows_flat (wide rows, wrap-around cells dropped); the
     general path (windows → fold), which scalar-level runs use, must give the same output and gradients."""
     x = rng.standard_normal(xs)
@@ -200,7 +202,7 @@ def test_stride1_wide_row_path_equals_the_windows_path(rng, monkeypatch, xs, ws,
         return y, tx.grad, tw.grad, tb.grad
 
     fast = run()
-    assert "window_flat" in {n._op for n in mg.toposort(fast[0])}
+    assert ("window_flat" in {n._op for n in mg.toposort(fast[0])}) == flat
     monkeypatch.setattr(F, "_scalar_level", lambda *ts: True)
     slow = run()
     assert "window" in {n._op for n in mg.toposort(slow[0])}

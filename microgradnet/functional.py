@@ -179,7 +179,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     - general: pad → ``windows`` (N, C, OH, OW, kH, kW) → permute/reshape to columns (C·kH·kW, N·OH·OW) →
       matmul with W reshaped to (F, C·kH·kW) → + b (per row) → reshape/permute to (N, F, OH, OW). Backward adds
       overlapping windows (``fold``), which is the seeds' "full convolution with the flipped kernel".
-    - stride 1 on numeric tensors, the same sum gathered faster: the image is padded with P = max(left, right)
+    - stride 1 on numeric tensors with at least ``FLAT_MIN_CELLS`` column cells (a batch, not a toy input), the
+      same sum gathered faster: the image is padded with P = max(left, right)
       zeros in front of each row only (a row's right padding is then the next row's left padding), flattened,
       and ``windows_flat`` reads each of the kH·kW shifts as one contiguous run of T = OH·(W + P) cells (one extra
       zero row at the bottom keeps the last run inside); the matmul gives "wide rows" of W + P outputs, of which
@@ -220,7 +221,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     # padding is the next row's left padding; s0 = P − left is where the first window starts
     big = max(pl, pr)
     s0, wq = big - pl, wd + big
-    if s == (1, 1) and not _scalar_level(x4, w) and min(pl, pr) <= ekw - 1 and ekw - 1 + s0 <= wq:
+    if (s == (1, 1) and not _scalar_level(x4, w) and min(pl, pr) <= ekw - 1 and ekw - 1 + s0 <= wq
+            and ckk * n * (hp - ekh + 1) * wq >= FLAT_MIN_CELLS):
         # one extra zero row at the bottom keeps the last run inside: T = OH·Wq
         xp = _pad0(x4, ((0, 0), (0, 0), (pt, pb + 1), (big, 0)))
         oh, ow = hp - ekh + 1, wp - ekw + 1
@@ -247,6 +249,11 @@ def _add_bias(out: Tensor, bias, f: int, op: str) -> Tensor:
     if b.shape != (f,):
         raise ValueError(f"{op}: bias must have shape ({f},) (out_channels), got {b.shape}")
     return out + b.reshape(f, 1)
+
+
+FLAT_MIN_CELLS = 1 << 16
+"""conv2d gathers with ``windows_flat`` from this many column cells (C·kH·kW · N·OH·Wq) up: below it speed does
+not matter and the windows path draws the textbook im2col graph (windows → columns → matmul)."""
 
 
 def _scalar_level(*ts: Tensor) -> bool:

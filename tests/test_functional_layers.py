@@ -193,6 +193,7 @@ def test_stride1_wide_row_path_equals_the_windows_path(rng, monkeypatch, xs, ws,
     x = rng.standard_normal(xs)
     w = rng.standard_normal((ws[0], xs[1] // groups, ws[1], ws[2]))
     b = rng.standard_normal(ws[0])
+    monkeypatch.setattr(F, "FLAT_MIN_CELLS", 0)  # these inputs are small: take the fast path whenever it applies
 
     def run():
         tx, tw, tb = T(x), T(w), T(b)
@@ -210,6 +211,18 @@ def test_stride1_wide_row_path_equals_the_windows_path(rng, monkeypatch, xs, ws,
     for a, b_ in zip(fast, slow):
         np.testing.assert_allclose(a.data if isinstance(a, Tensor) else a, b_.data if isinstance(b_, Tensor) else b_,
                                    rtol=1e-12, atol=1e-12)
+
+
+def test_small_conv_draws_the_textbook_graph_and_a_batch_takes_wide_rows(rng):
+    ops = lambda y: {n._op for n in mg.toposort(y)}  # noqa: E731
+    w = T(rng.standard_normal((4, 3, 3, 3)))
+    small = F.conv2d(T(rng.standard_normal((1, 3, 8, 8))), w, padding=1)
+    assert "window" in ops(small) and "window_flat" not in ops(small)
+    x = rng.standard_normal((16, 3, 16, 16))  # 27 · 16 · 16 · 17 = 117,504 column cells ≥ FLAT_MIN_CELLS
+    big = F.conv2d(T(x), w, padding=1)
+    assert "window_flat" in ops(big) and "window" not in ops(big)
+    np.testing.assert_allclose(big.data[:2], conv_ref(x[:2], w.data, None, (1, 1), (1, 1), (1, 1)), rtol=1e-11,
+                               atol=1e-12)
 
 
 def test_conv2d_float32_stays_float32(rng):

@@ -195,7 +195,7 @@ def test_each_module_call_records_its_attribute_path(rng):
     scopes = {n._meta for n in mg.toposort(out) if n._prev}
     assert scopes == {"", "features.0", "features.1", "features.2", "features.3", "flat", "fc"}
     conv_ops = {n._op for n in mg.toposort(out) if n._meta == "features.0"}
-    assert {"pad", "window_flat", "matmul"} <= conv_ops  # stride 1: the wide-row gather (see conv2d)
+    assert {"pad", "window", "matmul"} <= conv_ops
     with mg.scope("block"):
         out = m(Tensor(rng.standard_normal((2, 1, 4, 4))))
     assert {n._meta for n in mg.toposort(out) if n._prev} == {"block", "block/features.0", "block/features.1",

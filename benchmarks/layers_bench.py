@@ -1,12 +1,14 @@
 """conv2d and max-pool forward+backward beside PyTorch on CPU, in one run, and where the time goes.
 
-    benchmarks/.venv-bench/bin/python benchmarks/layers_bench.py [--repeat 20] [--json out.json]
+    benchmarks/.venv-bench/bin/python benchmarks/layers_bench.py [--repeat 20] [--rounds 3] [--json out.json]
 
 Shapes: MNIST-sized (batch 64, 1→8 and 8→16 channels, 28×28 / 14×14) and CIFAR-sized (batch 64, 3→16 and
 16→32 channels, 32×32 / 16×16), float32, 3×3 or 5×5 kernels, stride 1 padding 1 or 2; max-pool 2×2 stride 2
-and 3×3 stride 2 padding 1. PyTorch runs with 2 threads. Each case reports the median of --repeat runs and the
-ratio to PyTorch; then the time of one CIFAR conv step is split by primitive rule (forward and backward of each
-rule), which is what "where the time goes" means in an engine whose layers are compositions.
+and 3×3 stride 2 padding 1. PyTorch runs with 2 threads. A round measures each case's median over --repeat runs;
+the two libraries' rounds alternate (--rounds of each), each library keeps its best round, and the ratio of those
+is reported with the ratio of every round beside it (this shared VM has slow spells of ±50 %). Then the time of
+one CIFAR conv step is split by primitive rule (forward and backward of each rule), which is what "where the
+time goes" means in an engine whose layers are compositions.
 
 Each library is timed in its own child process (one command still runs both, side by side): numpy's OpenBLAS and
 PyTorch's OpenMP keep worker threads spinning after a call, and in one process each slows the other by up to 2×.
@@ -167,6 +169,7 @@ def in_child(lib, repeat):
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds of the two libraries (best kept)")
     ap.add_argument("--json")
     ap.add_argument("--child", choices=["ours", "torch"], help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -174,17 +177,27 @@ def main(argv=None):
         with open(args.json, "w") as fh:
             json.dump(measure(args.child, args.repeat), fh)
         return
-    ours, err = in_child("ours", args.repeat)
-    if ours is None:
-        raise SystemExit(f"layers_bench: measuring microgradnet failed: {err}")
-    theirs, err = in_child("torch", args.repeat)
-    if theirs is None:
-        print(f"(PyTorch not measured: {err})")
-        theirs = {k: float("nan") for k in ours}
-    results = [dict(case=k, ours_s=ours[k], torch_s=theirs[k], ratio=ours[k] / theirs[k]) for k in ours]
-    print(f"{'case':<28}{'microgradnet ms':>16}{'torch ms':>10}{'ratio':>8}")
+    rounds_ours, rounds_theirs = [], []
+    for _ in range(args.rounds):  # alternate the two children, so a slow spell of the machine hits both
+        ours, err = in_child("ours", args.repeat)
+        if ours is None:
+            raise SystemExit(f"layers_bench: measuring microgradnet failed: {err}")
+        rounds_ours.append(ours)
+        theirs, err = in_child("torch", args.repeat)
+        if theirs is None:
+            print(f"(PyTorch not measured: {err})")
+            theirs = {k: float("nan") for k in ours}
+        rounds_theirs.append(theirs)
+    # per case: each library's best round (its median over --repeat runs); the other rounds give the spread
+    ours = {k: min(r[k] for r in rounds_ours) for k in rounds_ours[0]}
+    theirs = {k: min(r[k] for r in rounds_theirs) for k in rounds_theirs[0]}
+    spread = {k: [a[k] / b[k] for a, b in zip(rounds_ours, rounds_theirs)] for k in ours}
+    results = [dict(case=k, ours_s=ours[k], torch_s=theirs[k], ratio=ours[k] / theirs[k],
+                    round_ratios=spread[k]) for k in ours]
+    print(f"{'case':<28}{'microgradnet ms':>16}{'torch ms':>10}{'ratio':>8}   ratio in each round")
     for r in results:
-        print(f"{r['case']:<28}{r['ours_s'] * 1e3:>16.2f}{r['torch_s'] * 1e3:>10.2f}{r['ratio']:>8.2f}")
+        print(f"{r['case']:<28}{r['ours_s'] * 1e3:>16.2f}{r['torch_s'] * 1e3:>10.2f}{r['ratio']:>8.2f}   "
+              + " ".join(f"{x:.2f}" for x in r["round_ratios"]))
     rng = np.random.default_rng(0)
     total, rows = rule_profile(ours_conv(*CONV[3][1:], rng))
     print(f"\nwhere the time goes: one '{CONV[3][0]}' forward+backward ({total * 1e3:.1f} ms; rule time below, "

@@ -230,7 +230,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         xf = xp.reshape(n, c, (hp + 1) * wq)
         strips = windows_flat(xf[:, :, s0:] if s0 else xf, (kh, kw), (d[0] * wq, d[1]), t)  # (N, C, kH, kW, T)
         cols = strips.permute(1, 2, 3, 0, 4).reshape(*cshape, n * t)
-        out = _add_bias(w2 @ cols, bias, f, op).reshape(f, n, oh, wq).permute(1, 0, 2, 3)[:, :, :, :ow]
+        # slice before permute: the slice's backward then writes ∂L/∂y straight into the (F, N, OH, Wq) layout
+        # the matmul's backward reads, with no copy in between
+        out = _add_bias(w2 @ cols, bias, f, op).reshape(f, n, oh, wq)[:, :, :, :ow].permute(1, 0, 2, 3)
     else:
         xp = _pad0(x4, ((0, 0), (0, 0), (pt, pb), (pl, pr))) if pt or pb or pl or pr else x4
         win = windows(xp, (kh, kw), s, d)

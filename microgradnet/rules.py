@@ -303,7 +303,38 @@ def is_basic_index(index) -> bool:
     return all(isinstance(i, (int, np.integer, slice, type(None), type(Ellipsis))) for i in items)
 
 
+def _box(index, shape):
+    """The (start, stop) per axis when ``index`` is a box of unit-step slices (the slices of pad's backward and
+    of conv's wide rows), else None."""
+    items = index if isinstance(index, tuple) else (index,)
+    if len(items) > len(shape) or not all(isinstance(i, slice) for i in items):
+        return None
+    box = []
+    for i, n in zip(items + (slice(None),) * (len(shape) - len(items)), shape):
+        a, b, step = i.indices(n)
+        if step != 1 or b < a:
+            return None
+        box.append((a, b))
+    return box
+
+
+def _embed(x, box, shape):
+    """zeros(shape) with x in the box, writing each cell once: x into the box, zeros only around it."""
+    z = np.empty(shape, dtype=x.dtype)
+    z[tuple(slice(a, b) for a, b in box)] = x
+    for k, (a, b) in enumerate(box):
+        inside = tuple(slice(a_, b_) for a_, b_ in box[:k])
+        if a > 0:
+            z[inside + (slice(0, a),)] = 0
+        if b < shape[k]:
+            z[inside + (slice(b, None),)] = 0
+    return z
+
+
 def _scatter_fwd(m, g, index, shape):
+    box = _box(index, shape) if g.dtype != object else None
+    if box is not None:
+        return _embed(g, box, shape)
     z = np.zeros(shape, dtype=g.dtype)
     if is_basic_index(index):
         z[index] = g
@@ -327,7 +358,10 @@ def _pad_vjp(m, g, out, x, pad_width):
 
 
 def _pad_fwd(m, x, pad_width):
-    out = np.zeros(tuple(n + b + a for n, (b, a) in zip(x.shape, pad_width)), dtype=x.dtype)
+    shape = tuple(n + b + a for n, (b, a) in zip(x.shape, pad_width))
+    if x.dtype != object:
+        return _embed(x, [(b, b + n) for n, (b, _) in zip(x.shape, pad_width)], shape)
+    out = np.zeros(shape, dtype=x.dtype)
     out[tuple(slice(b, b + n) for n, (b, _) in zip(x.shape, pad_width))] = x
     return out
 
@@ -391,11 +425,14 @@ def _window_flat_fwd(m, x, kernel, step, length):
 def _fold_flat_fwd(m, g, size, kernel, step):
     (kh, kw), (a, b) = kernel, step
     t = g.shape[-1]
-    z = np.zeros(g.shape[:-3] + (size,), dtype=g.dtype)
+    z = np.empty(g.shape[:-3] + (size,), dtype=g.dtype)
+    z[..., :t] = g[..., 0, 0, :]  # the first run is written, not added: each cell of z is written once less
+    z[..., t:] = 0
     for p in range(kh):
         for q in range(kw):
-            o = p * a + q * b
-            z[..., o:o + t] += g[..., p, q, :]
+            if p or q:
+                o = p * a + q * b
+                z[..., o:o + t] += g[..., p, q, :]
     return z
 
 

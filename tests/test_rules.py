@@ -208,6 +208,26 @@ def test_matmul_gradient_follows_the_operands_memory_layout(rng):
     np.testing.assert_allclose(w.grad, V @ x.data.T @ x.data, rtol=1e-12)
 
 
+@pytest.mark.parametrize("index", [np.s_[1:3, :2], np.s_[-2:], np.s_[:, 1:4], np.s_[0:0], np.s_[:, :, 2:],
+                                   np.s_[2:5:1, -3:-1, :]])
+def test_slice_backward_and_pad_write_zeros_around_the_box(rng, monkeypatch, index):
+    """scatter_add of a box of unit-step slices writes the data and zeros only around it: against zeros + assign.
+    Fresh arrays are filled with NaN here, so a cell left unwritten shows."""
+    from microgradnet.mathns import ARRAY
+    from microgradnet.rules import RULES
+    shape = (5, 6, 4)
+    g = rng.standard_normal(np.zeros(shape)[index].shape)
+    want = np.zeros(shape)
+    want[index] = g
+    pw = ((1, 2), (0, 3), (2, 0))
+    x = rng.standard_normal(shape)
+    want_pad = np.pad(x, pw)
+    monkeypatch.setattr(np, "empty", lambda shape, dtype=float: np.full(shape, np.nan, dtype=dtype))
+    assert np.isnan(np.empty((2,))).all()
+    np.testing.assert_array_equal(RULES["scatter_add"].forward(ARRAY, g, index, shape), want)
+    np.testing.assert_array_equal(RULES["pad"].forward(ARRAY, x, pw), want_pad)
+
+
 def test_getitem_repeated_index_adds_up():
     x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
     x[[0, 0, 2, 0]].sum().backward()

@@ -180,12 +180,12 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
       matmul with W reshaped to (F, C·kH·kW) → + b (per row) → reshape/permute to (N, F, OH, OW). Backward adds
       overlapping windows (``fold``), which is the seeds' "full convolution with the flipped kernel".
     - stride 1 on numeric tensors with at least ``FLAT_MIN_CELLS`` column cells (a batch, not a toy input), the
-      same sum gathered faster: the image is padded with P = max(left, right)
-      zeros in front of each row only (a row's right padding is then the next row's left padding), flattened,
-      and ``windows_flat`` reads each of the kH·kW shifts as one contiguous run of T = OH·(W + P) cells (one extra
-      zero row at the bottom keeps the last run inside); the matmul gives "wide rows" of W + P outputs, of which
-      the last W + P − OW per row are wrap-around cells that a reshape + slice drop. Scalar-level runs (one
-      ``Value`` per operation) use the general form, so their graphs have no wrap-around cells.
+      same sum gathered faster: the image is padded with P = max(left, right) zeros in front of each row only (a
+      row's right padding is then the next row's left padding), flattened, and ``windows_flat`` reads each of the
+      kH·kW shifts as one contiguous run of T = OH·(W + P) cells (one extra zero row at the bottom keeps the last
+      run inside); the matmul gives "wide rows" of W + P outputs, of which the last W + P − OW per row are
+      wrap-around cells that a reshape + slice drop. Scalar-level runs (one ``Value`` per operation) use the
+      general form, so their graphs have no wrap-around cells.
 
     Groups split the channels: columns (groups, C/groups·kH·kW, …) times W (groups, F/groups, C/groups·kH·kW)
     in one batched matmul.
@@ -214,6 +214,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if ekh > hp or ekw > wp:
         raise ValueError(f"{op}: the {kh}×{kw} kernel (dilation {d}, spanning {ekh}×{ekw}) is larger than the "
                          f"padded input {hp}×{wp} (input shape {x.shape}, padding {((pt, pb), (pl, pr))})")
+    b = None if bias is None else _tensor(bias, op, "bias")
+    if b is not None and b.shape != (f,):
+        raise ValueError(f"{op}: bias must have shape ({f},) (out_channels), got {b.shape}")
     ckk = c * kh * kw
     w2 = w.reshape(f, ckk) if g == 1 else w.reshape(g, f // g, ckk // g)
     cshape = (ckk,) if g == 1 else (g, ckk // g)
@@ -232,25 +235,20 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         cols = strips.permute(1, 2, 3, 0, 4).reshape(*cshape, n * t)
         # slice before permute: the slice's backward then writes ∂L/∂y straight into the (F, N, OH, Wq) layout
         # the matmul's backward reads, with no copy in between
-        out = _add_bias(w2 @ cols, bias, f, op).reshape(f, n, oh, wq)[:, :, :, :ow].permute(1, 0, 2, 3)
+        out = _add_bias(w2 @ cols, b, f).reshape(f, n, oh, wq)[:, :, :, :ow].permute(1, 0, 2, 3)
     else:
         xp = _pad0(x4, ((0, 0), (0, 0), (pt, pb), (pl, pr))) if pt or pb or pl or pr else x4
         win = windows(xp, (kh, kw), s, d)
         oh, ow = win.shape[2], win.shape[3]
         cols = win.permute(1, 4, 5, 0, 2, 3).reshape(*cshape, n * oh * ow)
-        out = _add_bias(w2 @ cols, bias, f, op).reshape(f, n, oh, ow).permute(1, 0, 2, 3)
+        out = _add_bias(w2 @ cols, b, f).reshape(f, n, oh, ow).permute(1, 0, 2, 3)
     return out.reshape(out.shape[1:]) if unbatched else out
 
 
-def _add_bias(out: Tensor, bias, f: int, op: str) -> Tensor:
+def _add_bias(out: Tensor, b: Tensor | None, f: int) -> Tensor:
     """(F, …) matmul result → (F, M) + b[:, None]: the bias is added while the rows are still contiguous."""
     out = out.reshape(f, out.data.size // f)
-    if bias is None:
-        return out
-    b = _tensor(bias, op, "bias")
-    if b.shape != (f,):
-        raise ValueError(f"{op}: bias must have shape ({f},) (out_channels), got {b.shape}")
-    return out + b.reshape(f, 1)
+    return out if b is None else out + b.reshape(f, 1)
 
 
 FLAT_MIN_CELLS = 1 << 16

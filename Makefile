@@ -37,8 +37,8 @@ $(BENCH)/.stamp: pyproject.toml
 	@touch $@
 
 bench: $(BENCH)/.stamp
-	$(BENCH)/bin/python benchmarks/engine_bench.py --json benchmarks/engine.json
-	$(BENCH)/bin/python benchmarks/layers_bench.py --json benchmarks/layers.json
+	$(BENCH)/bin/python benchmarks/engine_bench.py --steps 20 --rounds 3 --json benchmarks/engine.json
+	$(BENCH)/bin/python benchmarks/layers_bench.py --repeat 30 --rounds 3 --json benchmarks/layers.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache demo-out

@@ -228,6 +228,23 @@ def test_slice_backward_and_pad_write_zeros_around_the_box(rng, monkeypatch, ind
     np.testing.assert_array_equal(RULES["pad"].forward(ARRAY, x, pw), want_pad)
 
 
+@pytest.mark.parametrize("shape, ax", [((9, 4, 3), 0), ((2, 5, 3), 1), ((3, 2, 7), 2), ((4,), 0), ((2, 80), 1)])
+def test_tie_first_weights_pick_the_first_maximum_along_the_axis(rng, shape, ax):
+    """tie='first' one-hot weights against a loop over every slice: the first index holding the maximum; a slice
+    whose maximum is NaN (no cell equals it) routes to index 0. Short axes go slice by slice, long ones by argmax."""
+    from microgradnet.rules import tie_weights
+    x = rng.integers(0, 3, shape).astype(float)  # plenty of ties
+    x[(0,) * len(shape)] = np.nan
+    out = np.max(x, axis=ax)
+    want = np.zeros(shape)
+    moved, wmoved = np.moveaxis(x, ax, -1), np.moveaxis(want, ax, -1)
+    for idx in np.ndindex(moved.shape[:-1]):
+        row = moved[idx]
+        hits = [i for i, v in enumerate(row) if v == np.max(row)]
+        wmoved[idx + (hits[0] if hits else 0,)] = 1.0
+    np.testing.assert_array_equal(tie_weights(x, out, (ax,), False, "first"), want)
+
+
 def test_getitem_repeated_index_adds_up():
     x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
     x[[0, 0, 2, 0]].sum().backward()

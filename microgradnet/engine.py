@@ -177,8 +177,7 @@ def current_scope():
 def toposort(roots) -> list:
     """Every node the roots depend on (roots included), in creation order: a topological order, found without
     recursion."""
-    if isinstance(roots, Node):
-        roots = (roots,)
+    roots = (roots,) if isinstance(roots, Node) else tuple(roots)
     fast = getattr(type(roots[0]), "_TOPOSORT", None) if roots else None
     if fast is not None and all(type(r) is type(roots[0]) for r in roots):
         return fast(roots)

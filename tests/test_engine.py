@@ -266,3 +266,12 @@ def test_fast_sweep_equals_the_general_path(rng):
     s = 1 / (1 + math.exp(-(c - a)))
     want_c = (1 - math.tanh(e * e) ** 2) * 2 * e * 2 * c + b * b * 2 * c + s * (1 - s) * math.exp(d)
     assert fast[2] == pytest.approx(want_c, rel=1e-12)
+
+
+def test_toposort_takes_any_iterable_of_roots():
+    a, b = Value(1.0), Value(2.0)
+    y, z = a * b, a + b
+    want = [a, b, y, z]
+    assert mg.toposort([y, z]) == want
+    assert mg.toposort(n for n in (z, y)) == want  # a generator, as before the Value fast path
+    assert mg.toposort({y, z}) == want

@@ -43,20 +43,34 @@ def _set_prev(v, prev) -> None:
 
 
 def _make(data, prev, op, args=()):
+    """A new node; ``prev`` empty (or recording off) makes a leaf."""
+    if not (prev and _state["grad"]):
+        return _leaf(data)
     v = _new(Value)
     v.data = data
     v.grad = 0.0
     v._id = next(_ids)
     v.label = ""
     v._meta = _state["scope"]
-    if _state["grad"]:
-        _set_prev(v, prev)
-        v._op = op
-        v._args = args
-    else:
-        v._a = v._b = None
-        v._op = ""
-        v._args = ()
+    _set_prev(v, prev)
+    v._op = op
+    v._args = args
+    if _state["anomaly"]:
+        engine.check_forward(v)
+    return v
+
+
+def _leaf(x: float):
+    """A leaf Value: a constant operand (``y + 1e-7`` makes one) or any node made while recording is off."""
+    v = _new(Value)
+    v.data = x
+    v.grad = 0.0
+    v._id = next(_ids)
+    v.label = ""
+    v._meta = _state["scope"]
+    v._a = v._b = None
+    v._op = ""
+    v._args = ()
     if _state["anomaly"]:
         engine.check_forward(v)
     return v
@@ -65,8 +79,10 @@ def _make(data, prev, op, args=()):
 def _num(x, op):
     if isinstance(x, Value):
         return x
+    if x.__class__ is float:
+        return _leaf(x)
     if isinstance(x, numbers.Real) and not isinstance(x, np.ndarray):
-        return _make(float(x), (), "")
+        return _leaf(float(x))
     if isinstance(x, Node):
         raise TypeError(f"{op}: cannot combine a Value with a {type(x).__name__}; use Tensor for arrays (or lift "
                         f"the Value's .data into a Tensor)")

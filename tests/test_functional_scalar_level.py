@@ -40,6 +40,12 @@ def test_conv2d_dilation_non_square(rng):
     both_levels(lambda x, w: F.conv2d(x, w, stride=(1, 2), dilation=(2, 1)), (x, w))
 
 
+def test_grouped_conv2d_and_ceil_mode_pooling(rng):
+    x, w, b = rng.standard_normal((1, 4, 4, 4)), rng.standard_normal((4, 2, 3, 3)), rng.standard_normal(4)
+    both_levels(lambda x, w, b: F.max_pool2d(F.conv2d(x, w, b, padding=1, groups=2), 3, 2, ceil_mode=True),
+                (x, w, b))
+
+
 @pytest.mark.parametrize("tie", ["first", "split", "all"])
 def test_max_pool2d_with_ties_and_overlap(tie):
     x = np.array([[[[5.0, 5.0, 1.0, 2.0], [5.0, 5.0, 1.0, 2.0], [1.0, 1.0, 3.0, 3.0], [0.0, 2.0, 3.0, 3.0]]]])

@@ -42,16 +42,23 @@ def _set_prev(v, prev) -> None:
         v._a, v._b = tuple(prev), None
 
 
-def _make(data, prev, op, args=()):
-    """A new node; ``prev`` empty (or recording off) makes a leaf."""
-    if not (prev and _state["grad"]):
-        return _leaf(data)
+def _blank(data) -> Value:
+    """A new Value with its data, a zero grad, the next tape id, no label and the current scope; the caller sets
+    its parents, op and attributes."""
     v = _new(Value)
     v.data = data
     v.grad = 0.0
     v._id = next(_ids)
     v.label = ""
     v._meta = _state["scope"]
+    return v
+
+
+def _make(data, prev, op, args=()):
+    """A new node; ``prev`` empty (or recording off) makes a leaf."""
+    if not (prev and _state["grad"]):
+        return _leaf(data)
+    v = _blank(data)
     _set_prev(v, prev)
     v._op = op
     v._args = args
@@ -62,12 +69,7 @@ def _make(data, prev, op, args=()):
 
 def _leaf(x: float):
     """A leaf Value: a constant operand (``y + 1e-7`` makes one) or any node made while recording is off."""
-    v = _new(Value)
-    v.data = x
-    v.grad = 0.0
-    v._id = next(_ids)
-    v.label = ""
-    v._meta = _state["scope"]
+    v = _blank(x)
     v._a = v._b = None
     v._op = ""
     v._args = ()
@@ -108,7 +110,9 @@ _FADD, _FSUB, _FMUL = _F["add"], _F["sub"], _F["mul"]
 
 
 class _Sym:
-    """A stand-in operand that reports which arithmetic operator a rule's forward applies to it."""
+    """A stand-in operand for reading a rule off the table: a forward that applies one arithmetic operator to two
+    of them reports which (``_operator_of``); a derivative that hands one back untouched is recognised by identity
+    (``_returns_operand``); anything that computes more fails."""
 
     def __add__(self, o):
         return operator.add, self, o
@@ -365,18 +369,14 @@ class Value(Node):
     _reset_grad = _zero_grad
 
 
-class _Probe:
-    """A stand-in operand: a derivative that hands back one of its operands untouched is recognised by identity."""
-
-
 def _returns_operand(d, arity):
     """Which input a derivative function returns as is (``mul``: ∂(a·b)/∂a = b is input 1), else None. The rule's
     own function is called once on stand-ins; anything that computes with them fails and gives None."""
     if not callable(d):
         return None
-    ins = tuple(_Probe() for _ in range(arity))
+    ins = tuple(_Sym() for _ in range(arity))
     try:
-        r = d(SCALAR, _Probe(), *ins)
+        r = d(SCALAR, _Sym(), *ins)
     except Exception:  # noqa: BLE001 - computing with a stand-in fails; that is the answer "no"
         return None
     return next((i for i, x in enumerate(ins) if r is x), None)

@@ -103,6 +103,18 @@ def _bias(fn: str, b, K: int) -> np.ndarray | None:
     return b
 
 
+def _backward_inputs(fn: str, x, w, b, g, stride, padding, dilation):
+    """What every conv backward starts from, checked: (xb, w, b, gb, geo, unbatched), x and g made float64 and
+    batched, the geometry of the forward, and g checked against y's shape."""
+    x, w, g = as_f64(fn, "x", x), as_f64(fn, "w", w), as_f64(fn, "g", g)
+    xb, unbatched = _batched(fn, x)
+    geo = conv2d_geometry(fn, xb.shape, w.shape, stride, padding, dilation)
+    b = _bias(fn, b, w.shape[0])
+    gb = g[None] if unbatched else g
+    check_shape(fn, "g", gb, (xb.shape[0], w.shape[0]) + geo.out_hw)
+    return xb, w, b, gb, geo, unbatched
+
+
 def _window(geo: ConvGeometry, m: int, q: int) -> tuple[slice, slice, slice, slice]:
     """Index of the padded-input samples met by kernel tap (m, q) for every output position."""
     (sh, sw), (dh, dw), (Ho, Wo) = geo.stride, geo.dilation, geo.out_hw
@@ -135,12 +147,7 @@ def conv2d_backward(x, w, b, g, *, stride=1, padding=0, dilation=1) -> Conv2dGra
     ``dw[:, :, m, q] = Σ_{n,i,j} g ⊗ xp[window(m,q)]``; ``db = Σ_{n,i,j} g``. ``g`` has ``y``'s shape.
     """
     fn = "conv2d_backward"
-    x, w, g = as_f64(fn, "x", x), as_f64(fn, "w", w), as_f64(fn, "g", g)
-    xb, unbatched = _batched(fn, x)
-    geo = conv2d_geometry(fn, xb.shape, w.shape, stride, padding, dilation)
-    b = _bias(fn, b, w.shape[0])
-    gb = g[None] if unbatched else g
-    check_shape(fn, "g", gb, (xb.shape[0], w.shape[0]) + geo.out_hw)
+    xb, w, b, gb, geo, unbatched = _backward_inputs(fn, x, w, b, g, stride, padding, dilation)
     (ph, pw) = geo.padding
     H, W = xb.shape[2:]
     xp = np.pad(xb, ((0, 0), (0, 0), (ph, ph), (pw, pw)))

@@ -29,7 +29,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._common import as_f64, check_shape, pair
-from .conv import Conv2dGrads, _batched, _bias, conv2d, conv2d_geometry
+from .conv import Conv2dGrads, _backward_inputs, conv2d
 
 __all__ = [
     "TrueConvGrads", "true_conv_indexed", "flip2d",
@@ -153,12 +153,7 @@ def conv2d_backward_via_flip(x, w, b, g, *, stride=1, padding=0, dilation=1) -> 
     dilation and whose dilation is the forward stride, cropped to (kH, kW). ``∂L/∂b = Σ_{n,i,j} g``.
     """
     fn = "conv2d_backward_via_flip"
-    x, w, g = as_f64(fn, "x", x), as_f64(fn, "w", w), as_f64(fn, "g", g)
-    xb, unbatched = _batched(fn, x)
-    geo = conv2d_geometry(fn, xb.shape, w.shape, stride, padding, dilation)
-    b = _bias(fn, b, w.shape[0])
-    gb = g[None] if unbatched else g
-    check_shape(fn, "g", gb, (xb.shape[0], w.shape[0]) + geo.out_hw)
+    xb, w, b, gb, geo, unbatched = _backward_inputs(fn, x, w, b, g, stride, padding, dilation)
     (sh, sw), (ph, pw), (dh, dw_), (Ho, Wo) = geo
     N, C, H, W = xb.shape
     K, _, kh, kw = w.shape

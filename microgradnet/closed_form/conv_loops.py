@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import as_f64, check_shape
-from .conv import Conv2dGrads, _batched, _bias, conv2d_geometry
+from ._common import as_f64
+from .conv import Conv2dGrads, _backward_inputs, _batched, _bias, conv2d_geometry
 
 __all__ = ["conv2d_forward_loops", "conv2d_backward_loops"]
 
@@ -55,12 +55,7 @@ def conv2d_backward_loops(x, w, b, g, *, stride=1, padding=0, dilation=1) -> Con
     padding is cropped.
     """
     fn = "conv2d_backward_loops"
-    x, w, g = as_f64(fn, "x", x), as_f64(fn, "w", w), as_f64(fn, "g", g)
-    xb, unbatched = _batched(fn, x)
-    geo = conv2d_geometry(fn, xb.shape, w.shape, stride, padding, dilation)
-    b = _bias(fn, b, w.shape[0])
-    gb = g[None] if unbatched else g
-    check_shape(fn, "g", gb, (xb.shape[0], w.shape[0]) + geo.out_hw)
+    xb, w, b, gb, geo, unbatched = _backward_inputs(fn, x, w, b, g, stride, padding, dilation)
     (sh, sw), (ph, pw), (dh, dw), (Ho, Wo) = geo
     xp = np.pad(xb, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     N, T, H, W = xb.shape

@@ -831,22 +831,20 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     if pos_weight is None:
         loss = sp - x * y
     else:
-        pw = _const(pos_weight, op, "pos_weight").astype(x.dtype)
-        try:
-            np.broadcast_shapes(pw.shape, x.shape)
-        except ValueError:
-            raise ValueError(f"{op}: pos_weight of shape {pw.shape} does not broadcast to the input's shape "
-                             f"{x.shape}") from None
-        loss = sp * (1.0 - y) + (sp - x) * (pw * y)
+        loss = sp * (1.0 - y) + (sp - x) * (_broadcast_const(pos_weight, x, op, "pos_weight") * y)
     if weight is not None:
-        wd = _const(weight, op, "weight").astype(x.dtype)
-        try:
-            np.broadcast_shapes(wd.shape, x.shape)
-        except ValueError:
-            raise ValueError(f"{op}: weight of shape {wd.shape} does not broadcast to the input's shape "
-                             f"{x.shape}") from None
-        loss = loss * wd
+        loss = loss * _broadcast_const(weight, x, op, "weight")
     return _reduce(loss, reduction)
+
+
+def _broadcast_const(v, x: Tensor, op: str, name: str) -> np.ndarray:
+    """A constant argument in x's dtype that must broadcast to x's shape, or a ValueError naming both shapes."""
+    c = _const(v, op, name).astype(x.dtype)
+    try:
+        np.broadcast_shapes(c.shape, x.shape)
+    except ValueError:
+        raise ValueError(f"{op}: {name} of shape {c.shape} does not broadcast to the input's shape {x.shape}") from None
+    return c
 
 
 def _pm1(y: np.ndarray, op: str) -> np.ndarray:

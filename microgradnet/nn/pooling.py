@@ -6,7 +6,20 @@ from .. import functional as F
 from .module import Module
 
 
-class MaxPool2d(Module):
+class _Pool2d(Module):
+    """What both pooling modules hold: the window, its stride (default: the window), padding and ceil_mode."""
+
+    def __init__(self, kernel_size, stride, padding, ceil_mode):
+        super().__init__()
+        if not isinstance(ceil_mode, bool):
+            raise TypeError(f"{type(self).__name__}: ceil_mode must be True or False, got {ceil_mode!r}")
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+
+
+class MaxPool2d(_Pool2d):
     """Max over sliding windows, see :func:`microgradnet.functional.max_pool2d` (CSC 249 HW2 P4, Tsinghua HW1,
     EN4553 A2 Q1). ``stride`` defaults to ``kernel_size``; padding cells never win.
 
@@ -17,16 +30,10 @@ class MaxPool2d(Module):
     """
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, *, ceil_mode=False, tie="first"):
-        super().__init__()
         if tie not in F.TIE_RULES:
             raise ValueError(f"MaxPool2d: tie must be 'first', 'split' or 'all', got {tie!r}")
-        if not isinstance(ceil_mode, bool):
-            raise TypeError(f"MaxPool2d: ceil_mode must be True or False, got {ceil_mode!r}")
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-        self.padding = padding
+        super().__init__(kernel_size, stride, padding, ceil_mode)
         self.dilation = dilation
-        self.ceil_mode = ceil_mode
         self.tie = tie
 
     def forward(self, input):
@@ -38,19 +45,13 @@ class MaxPool2d(Module):
                 f"dilation={self.dilation}{', ceil_mode=True' if self.ceil_mode else ''}, tie={self.tie!r}")
 
 
-class AvgPool2d(Module):
+class AvgPool2d(_Pool2d):
     """Mean over sliding windows, see :func:`microgradnet.functional.avg_pool2d`; ``stride`` defaults to
     ``kernel_size``; ``ceil_mode``, ``count_include_pad`` and ``divisor_override`` as PyTorch (same order)."""
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                  divisor_override=None):
-        super().__init__()
-        if not isinstance(ceil_mode, bool):
-            raise TypeError(f"AvgPool2d: ceil_mode must be True or False, got {ceil_mode!r}")
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-        self.padding = padding
-        self.ceil_mode = ceil_mode
+        super().__init__(kernel_size, stride, padding, ceil_mode)
         self.count_include_pad = count_include_pad
         self.divisor_override = divisor_override
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .. import functional as F
-from . import init
-from ._util import float_dtype, positive_int
-from .module import Module, Parameter
+from ._util import float_dtype, positive_int, reset_weight_and_bias, weight_and_bias
+from .module import Module
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -66,20 +63,13 @@ class Conv2d(Module):
                 raise ValueError(f"Conv2d: padding must be ≥ 0, got {self.padding}")
         self.padding_mode = padding_mode
         dt = float_dtype(dtype, "Conv2d")
-        self.weight = Parameter(np.empty((self.out_channels, self.in_channels // self.groups) + self.kernel_size,
-                                         dtype=dt))
-        if bias:
-            self.bias = Parameter(np.empty((self.out_channels,), dtype=dt))
-        else:
-            self.register_parameter("bias", None)
+        weight_and_bias(self, (self.out_channels, self.in_channels // self.groups) + self.kernel_size,
+                        self.out_channels, bias, dt)
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.in_channels // self.groups * self.kernel_size[0] * self.kernel_size[1]
-            bound = 1.0 / math.sqrt(fan_in)
-            init.uniform_(self.bias, -bound, bound)
+        fan_in = self.in_channels // self.groups * self.kernel_size[0] * self.kernel_size[1]
+        reset_weight_and_bias(self.weight, self.bias, fan_in)
 
     def _explicit_padding(self):
         if self.padding == "valid":

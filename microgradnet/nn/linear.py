@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
-
 from .. import functional as F
-from . import init
-from ._util import float_dtype, positive_int
-from .module import Module, Parameter
+from ._util import float_dtype, positive_int, reset_weight_and_bias, weight_and_bias
+from .module import Module
 
 
 class Identity(Module):
@@ -36,18 +31,11 @@ class Linear(Module):
         self.in_features = positive_int(in_features, "in_features", "Linear")
         self.out_features = positive_int(out_features, "out_features", "Linear")
         dt = float_dtype(dtype, "Linear")
-        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dt))
-        if bias:
-            self.bias = Parameter(np.empty((self.out_features,), dtype=dt))
-        else:
-            self.register_parameter("bias", None)
+        weight_and_bias(self, (self.out_features, self.in_features), self.out_features, bias, dt)
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1.0 / math.sqrt(self.in_features)
-            init.uniform_(self.bias, -bound, bound)
+        reset_weight_and_bias(self.weight, self.bias, self.in_features)
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)

@@ -69,10 +69,8 @@ def num(x, digits: int = 4) -> str:
     """A number as micrograd prints it (``%.4f``), switching to ``%.3e`` outside [1e-4, 1e6) so that small
     gradients do not read as zero; ``-0.0`` prints as ``0.0000``; NaN and infinities by name."""
     x = float(x)
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
+    if not math.isfinite(x):
+        return _non_finite(x)
     if x == 0:
         return f"{0.0:.{digits}f}"
     a = abs(x)
@@ -81,13 +79,15 @@ def num(x, digits: int = 4) -> str:
     return f"{x:.{max(digits - 1, 1)}e}"
 
 
+def _non_finite(x: float) -> str:
+    return "nan" if math.isnan(x) else "inf" if x > 0 else "-inf"
+
+
 def short(x) -> str:
     """A compact number (``%.4g``) for summaries and edge labels of tensors."""
     x = float(x)
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
+    if not math.isfinite(x):
+        return _non_finite(x)
     if x == 0:
         return "0"
     return f"{x:.4g}"

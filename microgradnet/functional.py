@@ -180,12 +180,15 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
       matmul with W reshaped to (F, C·kH·kW) → + b (per row) → reshape/permute to (N, F, OH, OW). Backward adds
       overlapping windows (``fold``), which is the seeds' "full convolution with the flipped kernel".
     - stride 1 on numeric tensors with at least ``FLAT_MIN_CELLS`` column cells (a batch, not a toy input), the
-      same sum gathered faster: the image is padded with P = max(left, right) zeros in front of each row only (a
-      row's right padding is then the next row's left padding), flattened, and ``windows_flat`` reads each of the
-      kH·kW shifts as one contiguous run of T = OH·(W + P) cells (one extra zero row at the bottom keeps the last
-      run inside); the matmul gives "wide rows" of W + P outputs, of which the last W + P − OW per row are
-      wrap-around cells that a reshape + slice drop. Scalar-level runs (one ``Value`` per operation) use the
-      general form, so their graphs have no wrap-around cells.
+      same sum gathered faster: the batch is laid out channel-major as one long run per channel, each image row
+      stored with P = max(left, right) zeros in front of it (a row's right padding is the next row's left
+      padding) and each image with Q = max(top, bottom) zero rows above it (an image's bottom padding is the next
+      image's top), plus zero images at the end that the last window reaches into. ``windows_flat`` then reads
+      each of the kH·kW kernel shifts as one contiguous run of T = N·(H + Q)·(W + P) cells, so the columns are
+      copied, and their backward (``fold_flat``) added, a whole channel at a time; the matmul gives one "wide"
+      output per stored cell, of which the (N, OH, OW) real ones are kept by a reshape + slice (the rest are
+      wrap-around cells). Scalar-level runs (one ``Value`` per operation) use the general form, so their graphs
+      have no wrap-around cells.
 
     Groups split the channels: columns (groups, C/groups·kH·kW, …) times W (groups, F/groups, C/groups·kH·kW)
     in one batched matmul.
@@ -220,22 +223,24 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     ckk = c * kh * kw
     w2 = w.reshape(f, ckk) if g == 1 else w.reshape(g, f // g, ckk // g)
     cshape = (ckk,) if g == 1 else (g, ckk // g)
-    # wide rows: each image row is stored once with P = max(left, right) zeros in front of it, so a row's right
-    # padding is the next row's left padding; s0 = P − left is where the first window starts
-    big = max(pl, pr)
-    s0, wq = big - pl, wd + big
-    if (s == (1, 1) and not _scalar_level(x4, w) and min(pl, pr) <= ekw - 1 and ekw - 1 + s0 <= wq
-            and ckk * n * (hp - ekh + 1) * wq >= FLAT_MIN_CELLS):
-        # one extra zero row at the bottom keeps the last run inside: T = OH·Wq
-        xp = _pad0(x4, ((0, 0), (0, 0), (pt, pb + 1), (big, 0)))
+    # wide rows, one long run for the whole batch: channel-major, each image row stored once with P = max(left,
+    # right) zeros in front of it (a row's right padding is the next row's left padding) and each image stored
+    # once with Q = max(top, bottom) zero rows above it (an image's bottom padding is the next image's top)
+    big, tall = max(pl, pr), max(pt, pb)
+    wq, hq = wd + big, h + tall
+    if (s == (1, 1) and not _scalar_level(x4, w) and min(pl, pr) <= ekw - 1 and ekw - 1 + big - pl <= wq
+            and min(pt, pb) <= ekh - 1 and ckk * n * hq * wq >= FLAT_MIN_CELLS):
         oh, ow = hp - ekh + 1, wp - ekw + 1
-        t = oh * wq
-        xf = xp.reshape(n, c, (hp + 1) * wq)
-        strips = windows_flat(xf[:, :, s0:] if s0 else xf, (kh, kw), (d[0] * wq, d[1]), t)  # (N, C, kH, kW, T)
-        cols = strips.permute(1, 2, 3, 0, 4).reshape(*cshape, n * t)
-        # slice before permute: the slice's backward then writes ∂L/∂y straight into the (F, N, OH, Wq) layout
+        t = n * hq * wq  # one output per stored cell: (N, hq, wq) "wide" outputs, of which (N, OH, OW) are real
+        start = (tall - pt) * wq + big - pl  # where output (0, 0)'s window starts
+        reach = start + (ekh - 1) * wq + ekw - 1  # the last run ends this far past N·hq·wq: zero images cover it
+        xp = _pad0(x4.permute(1, 0, 2, 3), ((0, 0), (0, -(-reach // (hq * wq))), (tall, 0), (big, 0)))
+        xf = xp.reshape(c, xp.data.size // c)
+        strips = windows_flat(xf[:, start:] if start else xf, (kh, kw), (d[0] * wq, d[1]), t)  # (C, kH, kW, T)
+        cols = strips.reshape(*cshape, t)
+        # slice before permute: the slice's backward then writes ∂L/∂y straight into the (F, N, hq, wq) layout
         # the matmul's backward reads, with no copy in between
-        out = _add_bias(w2 @ cols, b, f).reshape(f, n, oh, wq)[:, :, :, :ow].permute(1, 0, 2, 3)
+        out = _add_bias(w2 @ cols, b, f).reshape(f, n, hq, wq)[:, :, :oh, :ow].permute(1, 0, 2, 3)
     else:
         xp = _pad0(x4, ((0, 0), (0, 0), (pt, pb), (pl, pr))) if pt or pb or pl or pr else x4
         win = windows(xp, (kh, kw), s, d)
@@ -252,8 +257,8 @@ def _add_bias(out: Tensor, b: Tensor | None, f: int) -> Tensor:
 
 
 FLAT_MIN_CELLS = 1 << 16
-"""conv2d gathers with ``windows_flat`` from this many column cells (C·kH·kW · N·OH·Wq) up: below it speed does
-not matter and the windows path draws the textbook im2col graph (windows → columns → matmul)."""
+"""conv2d gathers with ``windows_flat`` from this many column cells (C·kH·kW · N·(H + Q)·(W + P)) up: below it
+speed does not matter and the windows path draws the textbook im2col graph (windows → columns → matmul)."""
 
 
 def _scalar_level(*ts: Tensor) -> bool:

@@ -185,6 +185,9 @@ def test_grouped_conv2d_is_one_conv_per_group_and_gradchecks(rng, xs, ws, stride
     ((2, 4, 5, 6), (4, 3, 2), "same", (1, 2), 2, True),
     ((2, 2, 5, 6), (3, 3, 2), "same", (1, 1), 1, True),    # pads (0 left, 1 right): the first window starts at 1
     ((3, 1, 4, 4), (2, 1, 1), (0, 0), (1, 1), 1, True),
+    ((3, 2, 5, 6), (3, 2, 3), "same", (1, 1), 1, True),    # pads (0 top, 1 bottom): images share one zero row
+    ((2, 2, 6, 5), (2, 2, 2), "same", (3, 1), 1, True),    # pads (1 top, 2 bottom), dilated rows
+    ((2, 3, 1, 7), (2, 3, 3), 1, (1, 1), 1, True),          # one-row images: the kernel is taller than an image
     ((1, 2, 5, 6), (2, 3, 3), (1, 3), (1, 1), 1, False),   # padding wider than the kernel: the windows path
 ])
 def test_stride1_wide_row_path_equals_the_windows_path(rng, monkeypatch, xs, ws, padding, dilation, groups, flat):
@@ -218,7 +221,7 @@ def test_small_conv_draws_the_textbook_graph_and_a_batch_takes_wide_rows(rng):
     w = T(rng.standard_normal((4, 3, 3, 3)))
     small = F.conv2d(T(rng.standard_normal((1, 3, 8, 8))), w, padding=1)
     assert "window" in ops(small) and "window_flat" not in ops(small)
-    x = rng.standard_normal((16, 3, 16, 16))  # 27 · 16 · 16 · 17 = 117,504 column cells ≥ FLAT_MIN_CELLS
+    x = rng.standard_normal((16, 3, 16, 16))  # 27 · 16 · 17 · 17 = 124,848 column cells ≥ FLAT_MIN_CELLS
     big = F.conv2d(T(x), w, padding=1)
     assert "window_flat" in ops(big) and "window" not in ops(big)
     np.testing.assert_allclose(big.data[:2], conv_ref(x[:2], w.data, None, (1, 1), (1, 1), (1, 1)), rtol=1e-11,

@@ -338,10 +338,27 @@ def _box(index, shape):
     return box
 
 
+SHORT_ROW = 64
+"""Rows of at most this many cells are copied whole by ``assign``."""
+
+
+def assign(dst, src):
+    """``dst[...] = src`` for equal shapes; when the last axis is contiguous in both and short (an image row of a
+    conv or a pool, 2 to ``SHORT_ROW`` cells), each row is moved as one opaque item, so numpy's copy loop runs
+    once over all rows instead of once per row (2–3× faster on 16-cell rows). Values are copied bit for bit."""
+    n = src.shape[-1] if src.ndim > 1 else 0
+    if (1 < n <= SHORT_ROW and dst.shape == src.shape and dst.dtype == src.dtype and src.dtype != object
+            and src.strides[-1] == dst.strides[-1] == src.itemsize and src.size):
+        row = np.dtype((np.void, n * src.itemsize))
+        dst.view(row)[..., 0] = src.view(row)[..., 0]
+    else:
+        dst[...] = src
+
+
 def _embed(x, box, shape):
     """zeros(shape) with x in the box, writing each cell once: x into the box, zeros only around it."""
     z = np.empty(shape, dtype=x.dtype)
-    z[tuple(slice(a, b) for a, b in box)] = x
+    assign(z[tuple(slice(a, b) for a, b in box)], x)
     for k, (a, b) in enumerate(box):
         inside = tuple(slice(a_, b_) for a_, b_ in box[:k])
         if a > 0:

@@ -23,7 +23,7 @@ import numpy as np
 from . import engine
 from .engine import Node, _ids, _state
 from .mathns import ARRAY
-from .rules import RULES, is_basic_index, raw
+from .rules import RULES, assign, is_basic_index, raw
 
 _new = object.__new__
 _FLOATS = (np.float16, np.float32, np.float64)
@@ -77,6 +77,16 @@ def _tmake(data, prev, op, args, requires_grad):
     if _state["anomaly"] and data.dtype.kind == "f":
         engine.check_forward(t)
     return t
+
+
+def _own_copy(g, like):
+    """A leaf's first gradient: a fresh copy of ``g`` (which may alias other nodes' arrays) in the leaf's memory
+    layout, as PyTorch gives ``.grad`` its parameter's strides (an update ``p -= lr·g`` then runs on like
+    layouts)."""
+    out = np.empty(like.shape, dtype=g.dtype, order="F" if like.flags.f_contiguous and not like.flags.c_contiguous
+                   else "C")
+    assign(out, g)
+    return out
 
 
 def apply(name, inputs, attrs=()):
@@ -331,7 +341,7 @@ class Tensor(Node):
                 engine.check_backward(self, p, i, c)
             pg = p.grad
             if pg is None:
-                p.grad = c if (p._prev or create_graph) else np.array(c)
+                p.grad = c if (p._prev or create_graph) else _own_copy(c, p.data)
             else:
                 p.grad = pg + c
 

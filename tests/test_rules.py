@@ -208,6 +208,49 @@ def test_matmul_gradient_follows_the_operands_memory_layout(rng):
     np.testing.assert_allclose(w.grad, V @ x.data.T @ x.data, rtol=1e-12)
 
 
+@pytest.mark.parametrize("src, dst", [
+    (np.s_[:, :3, :16], np.s_[:, 1:4, 2:18]),      # short rows, both strided: moved row by row as whole items
+    (np.s_[:, :3, :1], np.s_[:, :3, :1]),          # one-cell rows: the plain copy
+    (np.s_[:, ::2, 3:19], np.s_[:, 2:5, 4:20]),    # every other row of the source
+    (np.s_[:, 3:, :80], np.s_[:, :3, :80]),        # rows longer than SHORT_ROW: the plain copy
+    (np.s_[:, :3, 16:0:-1], np.s_[:, :3, :16]),    # a reversed last axis is not contiguous: the plain copy
+    (np.s_[:0, :3, :16], np.s_[:0, :3, :16]),      # nothing to copy
+])
+def test_assign_copies_short_rows_bit_for_bit(rng, src, dst):
+    from microgradnet.rules import assign
+    a = rng.standard_normal((2, 6, 90)).astype(np.float32)
+    a[0, 0, 0] = np.nan
+    z, want = np.full((2, 5, 90), 7.0, np.float32), np.full((2, 5, 90), 7.0, np.float32)
+    want[dst] = a[src]
+    assign(z[dst], a[src])
+    np.testing.assert_array_equal(z.view(np.uint32), want.view(np.uint32))  # NaN payloads and -0.0 included
+    objs = np.empty((3, 4), object)
+    assign(objs, np.arange(12).reshape(3, 4).astype(object))  # object arrays: the plain copy
+    assert objs.tolist() == np.arange(12).reshape(3, 4).tolist()
+
+
+def test_a_leafs_first_gradient_is_a_copy_in_the_leafs_layout(rng):
+    """conv2d's ∂L/∂x comes out of its channel-major wide rows as a permuted view; the leaf still gets an
+    (N, C, H, W) row-major array of its own, like PyTorch's x.grad, with the numbers of the windows path."""
+    import microgradnet.functional as F
+    x = Tensor(rng.standard_normal((16, 3, 16, 16)), requires_grad=True)  # a batch: the wide-row path
+    w = Tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
+    y = F.conv2d(x, w, padding=1)
+    assert "window_flat" in {n._op for n in mg.toposort(y)}
+    g = rng.standard_normal(y.shape)
+    y.backward(g)
+    assert x.grad.flags.c_contiguous and w.grad.flags.c_contiguous and x.grad.flags.owndata
+    xs, ws = Tensor(x.data[:2], requires_grad=True), Tensor(w.data, requires_grad=True)
+    ys = F.conv2d(xs, ws, padding=1)  # two images: below FLAT_MIN_CELLS, the windows path
+    assert "window" in {n._op for n in mg.toposort(ys)}
+    ys.backward(g[:2])
+    np.testing.assert_allclose(x.grad[:2], xs.grad, rtol=1e-12, atol=1e-12)
+    F_ = Tensor(np.asfortranarray(rng.standard_normal((5, 7))), requires_grad=True)
+    (F_ * 2.0).backward(np.ones((5, 7)))
+    assert F_.grad.flags.f_contiguous and not F_.grad.flags.c_contiguous
+    np.testing.assert_array_equal(F_.grad, np.full((5, 7), 2.0))
+
+
 @pytest.mark.parametrize("index", [np.s_[1:3, :2], np.s_[-2:], np.s_[:, 1:4], np.s_[0:0], np.s_[:, :, 2:],
                                    np.s_[2:5:1, -3:-1, :]])
 def test_slice_backward_and_pad_write_zeros_around_the_box(rng, monkeypatch, index):

@@ -245,10 +245,10 @@ def test_a_leafs_first_gradient_is_a_copy_in_the_leafs_layout(rng):
     assert "window" in {n._op for n in mg.toposort(ys)}
     ys.backward(g[:2])
     np.testing.assert_allclose(x.grad[:2], xs.grad, rtol=1e-12, atol=1e-12)
-    F_ = Tensor(np.asfortranarray(rng.standard_normal((5, 7))), requires_grad=True)
-    (F_ * 2.0).backward(np.ones((5, 7)))
-    assert F_.grad.flags.f_contiguous and not F_.grad.flags.c_contiguous
-    np.testing.assert_array_equal(F_.grad, np.full((5, 7), 2.0))
+    fortran = Tensor(np.asfortranarray(rng.standard_normal((5, 7))), requires_grad=True)
+    (fortran * 2.0).backward(np.ones((5, 7)))
+    assert fortran.grad.flags.f_contiguous and not fortran.grad.flags.c_contiguous
+    np.testing.assert_array_equal(fortran.grad, np.full((5, 7), 2.0))
 
 
 @pytest.mark.parametrize("index", [np.s_[1:3, :2], np.s_[-2:], np.s_[:, 1:4], np.s_[0:0], np.s_[:, :, 2:],

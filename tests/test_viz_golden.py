@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from graphs import diamond
 
 import microgradnet as mg
 from microgradnet import Value
@@ -49,21 +50,6 @@ def a_plus_a():
     b.label = "b"
     b.backward()
     return b, a
-
-
-def diamond():
-    """x → h = x·x → p = h + 1, q = 4·h → out = p·q: h is a shared intermediate (two paths)."""
-    x = Value(3.0, label="x")
-    h = x * x
-    h.label = "h"
-    p = h + 1.0
-    p.label = "p"
-    q = h * 4.0
-    q.label = "q"
-    out = p * q
-    out.label = "out"
-    out.backward()
-    return out, dict(x=x, h=h, p=p, q=q)
 
 
 def conv_layer():

@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 
 import graphviz
 import pytest
+from graphs import neuron
 
 import viz
 import viz.render as render
@@ -69,18 +70,6 @@ def fake_program(folder, name, script: str) -> str:
     path.write_text("#!/bin/sh\n" + script)
     path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return str(path)
-
-
-def neuron():
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    o.backward()
-    return o
 
 
 def svg_parts(svg: bytes | str):

@@ -6,21 +6,12 @@ import math
 import re
 
 import pytest
+from graphs import edges
 
 from microgradnet import Value, vmax, vsum
 from viz import to_dot
 
-EDGE = re.compile(r'^\t(\w+) -> (\w+)(?: \[(.*)\])?$', re.M)
 NODE = re.compile(r'^\t+(n\w*) \[label="(.*?)"(?: |\])', re.M)
-
-
-def edges(dot):
-    """[(src, dst, label or None)] in order."""
-    out = []
-    for src, dst, attrs in EDGE.findall(dot):
-        m = re.search(r'label="([^"]*)"', attrs or "")
-        out.append((src, dst, m.group(1) if m else None))
-    return out
 
 
 def labels(dot):

@@ -10,9 +10,9 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from graphs import diamond, neuron
 
 import microgradnet as mg
-from microgradnet import Value
 from viz import backward_steps
 
 REQUIRE_DOT = os.environ.get("MICROGRADNET_REQUIRE_DOT", "") not in ("", "0")
@@ -41,32 +41,8 @@ def value_nodes(dot):
     return out
 
 
-def diamond():
-    x = Value(3.0, label="x")
-    h = x * x
-    h.label = "h"
-    p = h + 1.0
-    p.label = "p"
-    q = h * 4.0
-    q.label = "q"
-    out = p * q
-    out.label = "out"
-    return out, dict(x=x, h=h, p=p, q=q)
-
-
-def neuron():
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o
-
-
 def test_one_frame_per_operation_in_backward_order_and_the_seed_first():
-    out, v = diamond()
+    out, v = diamond(backward=False)
     steps = backward_steps(out)
     assert len(steps) == 4 + 1  # x·x, h + 1, h·4, p·q, and the seed
     assert steps.titles[0] == "seed: ∂out/∂out = 1.0000"
@@ -82,7 +58,7 @@ def test_one_frame_per_operation_in_backward_order_and_the_seed_first():
 
 
 def test_partial_sums_are_marked_until_every_consumer_is_processed():
-    out, v = diamond()
+    out, v = diamond(backward=False)
     steps = backward_steps(out)
     h_after_q = value_nodes(steps[2])["n2"]  # q = 4h processed first (created later): h has 10·4 = 40 so far
     assert h_after_q[0][-1] == "grad 40.0000" and 'fillcolor="thistle"' in h_after_q[1]
@@ -94,7 +70,7 @@ def test_partial_sums_are_marked_until_every_consumer_is_processed():
 
 
 def test_final_frame_equals_backward_and_the_graph_is_left_untouched():
-    o = neuron()
+    o = neuron(backward=False)
     tape = mg.toposort(o)
     before = [n.grad for n in tape]
     steps = backward_steps(o, edge_labels="contrib")
@@ -112,7 +88,7 @@ def test_final_frame_equals_backward_and_the_graph_is_left_untouched():
 
 
 def test_contrib_labels_appear_once_their_node_is_processed():
-    out, v = diamond()
+    out, v = diamond(backward=False)
     steps = backward_steps(out, edge_labels="contrib")
     into_out = lambda k: re.findall(r"-> n7_op \[.*?label=\"([^\"]*)\"", steps[k])  # noqa: E731
     assert [s.replace("\u00a0", "") for s in into_out(0)] == ["—", "—"]
@@ -139,13 +115,13 @@ def test_seeding_a_non_scalar_output_and_limits():
         backward_steps(y)
     steps = backward_steps(y, gradient=np.array([1.0, 10.0]))
     np.testing.assert_allclose(steps.final_grads[t._id], [3.0, 30.0])
-    v, _ = diamond()
+    v, _ = diamond(backward=False)
     with pytest.raises(ValueError, match="5 frames .one per operation, plus the seed. exceed max_frames=3"):
         backward_steps(v, max_frames=3)
 
 
 def test_frames_keep_the_layout_still(real_dot, tmp_path):
-    out, _ = diamond()
+    out, _ = diamond(backward=False)
     paths = backward_steps(out, edge_labels="contrib").save(tmp_path, format="svg")
     assert [os.path.basename(p) for p in paths] == [f"step_{k:03d}.svg" for k in range(5)]
     layouts = []
@@ -164,7 +140,7 @@ def test_frames_keep_the_layout_still(real_dot, tmp_path):
 def test_gif_and_html_slider(real_dot, tmp_path):
     from PIL import Image
 
-    o = neuron()
+    o = neuron(backward=False)
     steps = backward_steps(o)
     path = steps.save_gif(tmp_path / "backward.gif", duration=500)
     with Image.open(path) as im:
@@ -216,7 +192,7 @@ def test_without_system_graphviz_the_pure_fallback_draws_frames_and_notebooks(mo
     monkeypatch.setenv("PATH", str(bin_dir))  # no `dot` anywhere on PATH, for this process and the kernel
     monkeypatch.delenv("MICROGRADNET_DOT", raising=False)
     assert render.find_renderer().kind == "graphviz-pure"
-    out, _ = diamond()
+    out, _ = diamond(backward=False)
     steps = backward_steps(out)
     with Image.open(steps.save_gif(tmp_path / "d.gif")) as im:
         assert im.n_frames == 5

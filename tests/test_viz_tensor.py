@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pytest
+from graphs import edges
 
 import microgradnet as mg
 from microgradnet import scope
@@ -13,19 +14,10 @@ from viz import to_dot
 from viz.dot import summary
 
 NODE = re.compile(r'^\t+(n\w*|g\w*) \[label="(.*?)"(?: |\])', re.M)
-EDGE = re.compile(r'^\t(\w+) -> (\w+)(?: \[(.*)\])?$', re.M)
 
 
 def labels(dot):
     return dict(NODE.findall(dot))
-
-
-def edge_labels(dot):
-    out = []
-    for src, dst, attrs in EDGE.findall(dot):
-        m = re.search(r'label="([^"]*)"', attrs or "")
-        out.append((src, dst, m.group(1) if m else None))
-    return out
 
 
 def clusters(dot):
@@ -123,9 +115,9 @@ def test_edge_labels_local_formulas_and_contrib_vjps():
     c = a @ b
     y = (c * c).sum()
     y.backward()
-    local = [lab for _, dst, lab in edge_labels(to_dot(y, edge_labels="local")) if dst == "n3_op"]
+    local = [lab for _, dst, lab in edges(to_dot(y, edge_labels="local")) if dst == "n3_op"]
     assert local == ["∂L/∂a = g bᵀ", "∂L/∂b = aᵀ g"]
-    contrib = [lab for _, dst, lab in edge_labels(to_dot(y, edge_labels="contrib")) if dst == "n3_op"]
+    contrib = [lab for _, dst, lab in edges(to_dot(y, edge_labels="contrib")) if dst == "n3_op"]
     g = 2 * (a.data @ b.data)  # ∂y/∂c, worked by hand
     assert contrib == [summary(g @ b.data.T), summary(a.data.T @ g)]
     np.testing.assert_allclose(a.grad, g @ b.data.T)

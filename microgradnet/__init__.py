@@ -6,43 +6,34 @@ tape through one table of rules (:data:`microgradnet.rules.RULES`); ``backward``
 
 from . import rules
 from .allocator import allocator_tuned, tune_allocator
+from .creation import arange, full, ones, ones_like, rand, randn, tensor, zeros, zeros_like
 from .engine import AnomalyError, detect_anomaly, enable_grad, grad, is_grad_enabled, no_grad, scope, toposort
 from .gradcheck import GradcheckError, gradcheck
+from .random import generator, manual_seed
 from .rules import RULES
 from .scalar_level import scalar_level
 from .tape import Tape, tape
 from .tensor import (
                      Tensor,
                      abs,
-                     arange,
                      broadcast_to,
                      cat,
                      concatenate,
                      exp,
-                     full,
-                     generator,
                      log,
                      log1p,
-                     manual_seed,
                      matmul,
                      maximum,
                      minimum,
-                     ones,
-                     ones_like,
                      pad,
-                     rand,
-                     randn,
                      relu,
                      sigmoid,
                      sqrt,
                      stack,
                      tanh,
-                     tensor,
                      where,
                      windows,
                      windows_flat,
-                     zeros,
-                     zeros_like,
 )
 from .value import Value, vmax, vmin, vsum
 

@@ -23,6 +23,8 @@ import numpy as np
 from . import engine
 from .engine import Node, _ids, _state
 from .mathns import ARRAY
+from .random import generator as generator  # the array front's generator, also at microgradnet.generator
+from .random import manual_seed as manual_seed
 from .rules import RULES, assign, is_basic_index, raw
 
 _new = object.__new__
@@ -744,61 +746,6 @@ def _t(name):
 
 exp, log, log1p, tanh, sigmoid, relu, abs, sqrt = (_t(n) for n in ("exp", "log", "log1p", "tanh", "sigmoid",
                                                                     "relu", "abs", "sqrt"))  # noqa: A001
-
-
-def tensor(data, requires_grad=False, dtype=None, label=""):
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, label=label)
-
-
-def zeros(*shape, dtype=None, requires_grad=False):
-    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-    return Tensor(np.zeros(shape, dtype=dtype or np.float64), requires_grad=requires_grad)
-
-
-def ones(*shape, dtype=None, requires_grad=False):
-    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-    return Tensor(np.ones(shape, dtype=dtype or np.float64), requires_grad=requires_grad)
-
-
-def full(shape, value, dtype=None, requires_grad=False):
-    return Tensor(np.full(shape, value, dtype=dtype or np.float64), requires_grad=requires_grad)
-
-
-def zeros_like(x, requires_grad=False):
-    return Tensor(np.zeros_like(raw(x)), requires_grad=requires_grad)
-
-
-def ones_like(x, requires_grad=False):
-    return Tensor(np.ones_like(raw(x)), requires_grad=requires_grad)
-
-
-def arange(*args, dtype=None):
-    return Tensor(np.arange(*args, dtype=dtype))
-
-
-_rng = {"gen": np.random.default_rng(0)}
-
-
-def manual_seed(seed: int):
-    """Seed the generator used by ``randn``/``rand``, parameter initialisation and dropout."""
-    _rng["gen"] = np.random.default_rng(seed)
-    return _rng["gen"]
-
-
-def generator() -> np.random.Generator:
-    return _rng["gen"]
-
-
-def randn(*shape, dtype=None, requires_grad=False, generator=None):
-    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-    g = generator or _rng["gen"]
-    return Tensor(g.standard_normal(shape).astype(dtype or np.float64), requires_grad=requires_grad)
-
-
-def rand(*shape, dtype=None, requires_grad=False, generator=None):
-    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-    g = generator or _rng["gen"]
-    return Tensor(g.random(shape).astype(dtype or np.float64), requires_grad=requires_grad)
 
 
 def _gapply(name, *args):

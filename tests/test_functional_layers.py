@@ -196,7 +196,7 @@ def test_stride1_wide_row_path_equals_the_windows_path(rng, monkeypatch, xs, ws,
     x = rng.standard_normal(xs)
     w = rng.standard_normal((ws[0], xs[1] // groups, ws[1], ws[2]))
     b = rng.standard_normal(ws[0])
-    monkeypatch.setattr(F, "FLAT_MIN_CELLS", 0)  # these inputs are small: take the fast path whenever it applies
+    monkeypatch.setattr(F.conv, "FLAT_MIN_CELLS", 0)  # these inputs are small: take the fast path whenever it applies
 
     def run():
         tx, tw, tb = T(x), T(w), T(b)
@@ -207,7 +207,7 @@ def test_stride1_wide_row_path_equals_the_windows_path(rng, monkeypatch, xs, ws,
 
     fast = run()
     assert ("window_flat" in {n._op for n in mg.toposort(fast[0])}) == flat
-    monkeypatch.setattr(F, "_scalar_level", lambda *ts: True)
+    monkeypatch.setattr(F.conv, "_scalar_level", lambda *ts: True)
     slow = run()
     assert "window" in {n._op for n in mg.toposort(slow[0])}
     assert "window_flat" not in {n._op for n in mg.toposort(slow[0])}

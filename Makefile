@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint setup graphviz bench clean
+.PHONY: demo test lint setup graphviz bench parity clean
 
 setup: $(STAMP) graphviz
 
@@ -39,6 +39,11 @@ $(BENCH)/.stamp: pyproject.toml
 bench: $(BENCH)/.stamp
 	$(BENCH)/bin/python benchmarks/engine_bench.py --steps 20 --rounds 3 --json benchmarks/engine.json
 	$(BENCH)/bin/python benchmarks/layers_bench.py --repeat 30 --rounds 3 --json benchmarks/layers.json
+
+# every op of the catalogue (microgradnet/opinfo) on microgradnet and on PyTorch: values, gradients, shapes,
+# dtypes and error classes, with a printed report
+parity: $(BENCH)/.stamp
+	PYTHONPATH=$(CURDIR) $(BENCH)/bin/python -m microgradnet.opinfo.parity
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache demo-out

@@ -1,0 +1,136 @@
+"""Catalogue entries for ``functional`` (F) and ``nn``: activations, layers, pooling, normalisation, losses,
+modules. See :mod:`microgradnet.opinfo` for what an entry is."""
+
+from __future__ import annotations
+
+import math
+
+from .core import A, I, OpInfo, S, V
+from .ops_tensor import unary_samples
+
+NAN = math.nan
+
+
+def _act(name, *args, domain="any", edges=(), convention="", **kwargs):
+    def call(L, x):
+        return getattr(L.F, name)(x, *args, **kwargs)
+    shown = ", ".join([*map(repr, args), *(f"{k}={v!r}" for k, v in kwargs.items())])
+    return OpInfo(f"F.{name}(x{', ' + shown if shown else ''})", "activation", call, unary_samples(domain),
+                  edges=list(edges), convention=convention)
+
+
+ACTIVATIONS = [
+    _act("relu", domain="away"), _act("leaky_relu", 0.1, domain="away"), _act("tanh"), _act("sigmoid"),
+    _act("softplus"), _act("softplus", beta=2.0), _act("softplus", beta=0.5, threshold=1.0, domain="away"),
+    _act("gelu"), _act("gelu", approximate="tanh"), _act("silu"), _act("elu"), _act("elu", alpha=0.5, domain="away"),
+    _act("hardtanh", domain="away"), _act("hardtanh", -0.5, 0.5, domain="away"), _act("relu6", domain="away"),
+    _act("logsigmoid", edges=[S(V(-800.0), out=-800.0, grads=(1.0,)), S(V(800.0), out=0.0, grads=(0.0,))]),
+    OpInfo("F.softmax / F.log_softmax", "activation", lambda L, x, d: (L.F.softmax(x, d), L.F.log_softmax(x, d)),
+           [S(A(3, 4), 1), S(A(3, 4), 0), S(A(2, 3, 4), -1), S(A(), 0, note="0-d"), S(A(3, 0), 0)],
+           edges=[S(V([[1000.0, 0.0]]), 1, out=([[1.0, 0.0]], [[0.0, -1000.0]]))],
+           errors=[S(A(3, 4), 2, raises=IndexError), S(A(), 1, raises=IndexError)]),
+    OpInfo("F.prelu", "activation", lambda L, x, w: L.F.prelu(x, w),
+           [S(A(2, 3, 4, domain="away"), A(1)), S(A(2, 3, 4, domain="away"), A(3))]),
+    OpInfo("F.normalize", "activation", lambda L, x, *a, **k: L.F.normalize(x, *a, **k),
+           [S(A(3, 4)), S(A(3, 4), dim=0), S(A(3, 4), p=1.0, dim=1, note="p=1"),
+            S(V([[0.0, 0.0], [3.0, 4.0]]), note="a zero row stays 0 (eps)")]),
+    OpInfo("F.one_hot", "activation", lambda L, t, *a: L.F.one_hot(t, *a),
+           [S(V([0, 2, 1], dtype="int64"), 3), S(V([0, 2, 1], dtype="int64")), S(V([[1, 0]], dtype="int64"), 4)],
+           errors=[S(V([0, 3], dtype="int64"), 3, raises=RuntimeError)], dtypes=(None,), grad=False),
+]
+
+
+def _lin(L, x, w, b=None):
+    return L.F.linear(x, w, b)
+
+
+LAYERS = [
+    OpInfo("F.linear", "layer", _lin, [S(A(4, 3), A(2, 3), A(2)), S(A(4, 3), A(2, 3)), S(A(2, 5, 3), A(2, 3), A(2)),
+                                       S(A(3), A(2, 3), A(2))]),
+    OpInfo("F.conv2d", "layer", lambda L, x, w, b=None, **k: L.F.conv2d(x, w, b, **k),
+           [S(A(2, 2, 5, 5), A(3, 2, 3, 3), A(3)), S(A(1, 2, 5, 6), A(2, 2, 2, 3), stride=2, padding=1),
+            S(A(1, 4, 5, 5), A(4, 2, 3, 3), groups=2, dilation=(1, 2), padding="same"),
+            S(A(2, 5, 5), A(3, 2, 3, 3), note="unbatched")]),
+    OpInfo("F.conv1d", "layer", lambda L, x, w, b=None, **k: L.F.conv1d(x, w, b, **k),
+           [S(A(2, 2, 7), A(3, 2, 3), A(3)), S(A(1, 2, 8), A(2, 2, 3), stride=2, padding=1),
+            S(A(1, 4, 7), A(4, 2, 2), groups=2, dilation=2), S(A(2, 6), A(3, 2, 3), note="unbatched"),
+            S(A(1, 2, 7), A(3, 2, 3), padding="same")]),
+    OpInfo("F.conv_transpose2d", "layer", lambda L, x, w, b=None, **k: L.F.conv_transpose2d(x, w, b, **k),
+           [S(A(2, 3, 4, 4), A(3, 2, 3, 3), A(2)), S(A(1, 2, 3, 3), A(2, 2, 2, 2), stride=2),
+            S(A(1, 2, 3, 4), A(2, 3, 3, 3), stride=2, padding=1, output_padding=1),
+            S(A(1, 4, 3, 3), A(4, 1, 3, 3), groups=2, dilation=2)]),
+    OpInfo("F.max_pool2d", "pooling", lambda L, x, *a, **k: L.F.max_pool2d(x, *a, **k),
+           [S(A(2, 2, 4, 4, domain="distinct"), 2), S(A(1, 2, 5, 5, domain="distinct"), 3, 2, 1),
+            S(A(1, 1, 5, 5, domain="distinct"), 2, ceil_mode=True), S(A(2, 5, 5, domain="distinct"), 2)]),
+    OpInfo("F.max_pool2d(return_indices=True)", "pooling",
+           lambda L, x, *a, **k: (*L.F.max_pool2d(x, *a, return_indices=True, **k),),
+           [S(A(2, 2, 4, 4, domain="distinct"), 2), S(A(1, 2, 5, 5, domain="distinct"), 3, 2, 1)]),
+    OpInfo("F.max_pool2d (int)", "pooling", lambda L, x, *a, **k: L.F.max_pool2d(x, *a, **k),
+           [S(I(1, 2, 4, 4, high=9), 2), S(I(1, 1, 5, 5, high=9), 3, 2, 1)], dtypes=(None,), grad=False),
+    OpInfo("F.avg_pool2d", "pooling", lambda L, x, *a, **k: L.F.avg_pool2d(x, *a, **k),
+           [S(A(2, 2, 4, 4), 2), S(A(1, 2, 5, 5), 3, 2, 1), S(A(1, 2, 5, 5), 3, 2, 1, count_include_pad=False),
+            S(A(1, 1, 5, 5), 2, ceil_mode=True)]),
+    OpInfo("F.batch_norm (training)", "norm",
+           lambda L, x, w, b: L.F.batch_norm(x, None, None, w, b, training=True),
+           [S(A(4, 3), A(3), A(3)), S(A(2, 3, 2, 2), A(3), A(3))]),
+    OpInfo("F.dropout", "regulariser", lambda L, x, **k: L.F.dropout(x, **k),
+           [S(A(3, 4), p=0.0), S(A(3, 4), p=1.0, note="everything dropped: zeros"), S(A(3, 4), training=False),
+            S(A(), p=0.0)],
+           edges=[S(V([1.0, 2.0]), p=1.0, out=[0.0, 0.0], grads=([0.0, 0.0],))],
+           errors=[S(A(3), p=1.5, raises=ValueError)]),
+    OpInfo("F.pad", "shape", lambda L, x, p, **k: L.F.pad(x, p, **k),
+           [S(A(2, 3), (1, 2)), S(A(2, 3), (1, 1, 0, 2), value=0.5), S(A(3, 4), (-1, 1), note="negative: crop"),
+            S(A(3, 4), (-1, -1, 1, -1), note="crop and pad"), S(A(1, 3, 4), (1, 2), mode="reflect"),
+            S(A(1, 3, 4), (2, 1, 1, 0), mode="replicate"), S(A(1, 3, 4), (1, 2), mode="circular")]),
+    OpInfo("F.flatten / nn.Flatten", "shape", lambda L, x: (L.t.flatten(x, 1), L.nn.Flatten()(x)), [S(A(2, 3, 4))]),
+]
+
+
+def _ce(L, x, t, **k):
+    return L.F.cross_entropy(x, t, **k)
+
+
+LOSSES = [
+    OpInfo("F.cross_entropy", "loss", _ce,
+           [S(A(4, 3), I(4, high=3)), S(A(4, 3), I(4, high=3), reduction="sum"),
+            S(A(4, 3), I(4, high=3), reduction="none"), S(A(4, 3), I(4, high=3), label_smoothing=0.1),
+            S(A(4, 3), I(4, high=3), weight=V([1.0, 2.0, 0.5], grad=False)),
+            S(A(4, 3), V([0, -100, 2, 1], dtype="int64"), note="ignore_index"),
+            S(A(2, 3, 2, 2), I(2, 2, 2, high=3), note="(N, C, d1, d2)"), S(A(3), V(1, dtype="int64")),
+            S(A(4, 3), A(4, 3, domain="probs"), note="soft targets: the target is differentiated too"),
+            S(A(4, 3), A(4, 3, domain="probs"), label_smoothing=0.2)],
+           errors=[S(A(4, 3), V([0, 1, 5, 0], dtype="int64"), raises=IndexError)],
+           convention="probability targets get a gradient (−log softmax(x)) as in PyTorch"),
+    OpInfo("F.nll_loss", "loss", lambda L, x, t, **k: L.F.nll_loss(x, t, **k),
+           [S(A(4, 3), I(4, high=3)), S(A(4, 3), I(4, high=3), reduction="none"),
+            S(A(4, 3), I(4, high=3), weight=V([1.0, 2.0, 0.5], grad=False))],
+           errors=[S(A(4, 3), V([0, 1, 3, 0], dtype="int64"), raises=IndexError)]),
+    OpInfo("F.mse_loss", "loss", lambda L, x, y, **k: L.F.mse_loss(x, y, **k),
+           [S(A(3, 4), A(3, 4)), S(A(3, 4), A(3, 4), reduction="sum"), S(A(), A())]),
+    OpInfo("F.l1_loss", "loss", lambda L, x, y, **k: L.F.l1_loss(x, y, **k),
+           [S(A(3, 4), A(3, 4)), S(A(3, 4), A(3, 4), reduction="none")]),
+    OpInfo("F.binary_cross_entropy", "loss", lambda L, p, y, **k: L.F.binary_cross_entropy(p, y, **k),
+           [S(A(3, 4, domain="unit"), A(3, 4, domain="unit")), S(A(5, domain="unit"), A(5, domain="unit"),
+                                                                  reduction="sum"),
+            S(A(3, 4, domain="unit"), A(3, 4, domain="unit"), weight=V([1.0, 2.0, 0.5, 1.0], grad=False))],
+           edges=[S(V([0.0, 1.0]), V([0.0, 1.0]), out=0.0)],
+           convention="log is clamped at −100, as PyTorch, so p = 0 or 1 gives a finite loss"),
+    OpInfo("F.binary_cross_entropy_with_logits", "loss",
+           lambda L, x, y, **k: L.F.binary_cross_entropy_with_logits(x, y, **k),
+           [S(A(3, 4), A(3, 4, domain="unit")), S(A(3, 4), A(3, 4, domain="unit"), pos_weight=V([1.0, 2.0, 0.5, 3.0],
+                                                                                                 grad=False)),
+            S(A(3, 4), A(3, 4, domain="unit"), reduction="none")],
+           convention="the target is differentiated (∂ℓ/∂y = −x)"),
+    OpInfo("F.multi_margin_loss", "loss", lambda L, x, t, **k: L.F.multi_margin_loss(x, t, **k),
+           [S(A(4, 3, domain="distinct"), I(4, high=3)), S(A(4, 3, domain="distinct"), I(4, high=3), p=2)]),
+]
+
+MODULES = [
+    OpInfo("Module.to(dtype) / .float() / .double()", "module",
+           lambda L, x: (L.nn.Linear(3, 2).to(L.t.float32)(x.float()).dtype == L.t.float32,
+                         L.nn.Linear(3, 2).float()(x.float()).shape, L.nn.Linear(3, 2).double()(x).dtype == L.t.float64,
+                         L.nn.Linear(3, 2).float().double().weight.dtype == L.t.float64),
+           [S(A(4, 3))], dtypes=("float64",), grad=False),
+]
+
+NN_OPS = ACTIVATIONS + LAYERS + LOSSES + MODULES

@@ -1,0 +1,370 @@
+"""Catalogue entries for the Tensor front: arithmetic, elementwise functions, comparisons, reductions, shape and
+indexing, creation and conversion. See :mod:`microgradnet.opinfo` for what an entry is."""
+
+from __future__ import annotations
+
+import math
+
+from .core import A, I, OpInfo, S, V
+
+INF, NAN = math.inf, math.nan
+
+UNARY_SHAPES = ((3, 4), (), (0, 3), (2, 1, 3))
+
+
+def unary_samples(domain="any"):
+    return [S(A(*sh, domain=domain)) for sh in UNARY_SHAPES]
+
+
+def binary_samples(da="any", db="any"):
+    return [
+        S(A(3, 4, domain=da), A(3, 4, domain=db)),
+        S(A(3, 4, domain=da), A(4, domain=db), note="broadcast"),
+        S(A(2, 1, 4, domain=da), A(3, 1, domain=db), note="both broadcast"),
+        S(A(domain=da), A(2, 3, domain=db), note="0-d"),
+        S(A(0, 3, domain=da), A(3, domain=db), note="empty"),
+        S(A(3, 4, domain=da), 1.5, note="Python number"),
+        S(1.5, A(3, 4, domain=db), note="reflected"),
+    ]
+
+
+def int_binary_samples(low=0, high=5):
+    return [S(I(3, 4, low=low, high=high), I(3, 4, low=low, high=high)),
+            S(I(3, 4, low=low, high=high), I(4, low=low, high=high), note="broadcast"),
+            S(I(3, 4, low=low, high=high), 2, note="Python int")]
+
+
+def _binop(name, f, value, da="any", db="any", family="arithmetic", edges=(), ints=True, convention="", **kw):
+    samples = binary_samples(da, db)
+    extra = int_binary_samples(1 if db != "any" else 0) if ints else []
+    return [OpInfo(name, family, f, samples, edges=list(edges), value=value, convention=convention, **kw)] + (
+        [OpInfo(name + " (int)", family, f, extra, dtypes=(None,), grad=False, convention="integer tensors stay "
+                "integer (true division gives the default float dtype)")] if ints else [])
+
+
+def _fn_and_method(name):
+    """torch.name(a, b) and a.name(b), both."""
+    def call(L, a, b):
+        return getattr(L.t, name)(a, b), getattr(a, name)(b)
+    return call
+
+
+ARITH = [
+    *_binop("x + y", lambda L, a, b: a + b, lambda a, b: a + b),
+    *_binop("x - y", lambda L, a, b: a - b, lambda a, b: a - b),
+    *_binop("x * y", lambda L, a, b: a * b, lambda a, b: a * b),
+    *_binop("x / y", lambda L, a, b: a / b, lambda a, b: a / b, db="away",
+            edges=[S(V(1.0), V(0.0), out=INF, grads=(INF, -INF)), S(V(-1.0), V(0.0), out=-INF, grads=(INF, INF)),
+                   S(V(0.0), V(0.0), out=NAN, grads=(INF, NAN)), S(V(3.0), V(2.0), out=1.5, grads=(0.5, -0.75))],
+            convention="x / 0 = ±inf and 0 / 0 = NaN, Value and Tensor alike (detect_anomaly names the op)"),
+    *[OpInfo(f"torch.{n} / Tensor.{n}", "arithmetic",
+             _fn_and_method(n),
+             binary_samples(db="away" if n == "div" else "any")[:6]) for n in ("add", "sub", "mul", "div")],
+    OpInfo("-x / Tensor.neg / torch.neg", "arithmetic", lambda L, x: (-x, x.neg(), L.t.neg(x)), unary_samples(),
+           value=lambda a: -a),
+    OpInfo("x ** p", "arithmetic", lambda L, x, p: x ** p,
+           [S(A(3, 4, domain="pos"), 2), S(A(3, 4, domain="pos"), 0.5), S(A(3, 4, domain="pos"), -1.5),
+            S(A(3, 4), 3), S(A(3, 4), 0), S(A(), 2.0), S(A(0, 2), 2)],
+           edges=[S(V(0.0), 0, out=1.0, grads=(0.0,)), S(V(0.0), 2, out=0.0, grads=(0.0,)),
+                  S(V(0.0), 0.5, out=0.0, grads=(INF,)), S(V(-1.0), 0.5, out=NAN, grads=(NAN,)),
+                  S(V(0.0), -1, out=INF, grads=(-INF,)), S(V(-2.0), 3, out=-8.0, grads=(12.0,)),
+                  S(V(-2.0), 2.0, out=4.0, grads=(-4.0,)), S(V(5.0), 0, out=1.0, grads=(0.0,))],
+           value=lambda a, p: a ** p,
+           convention="x**0 = 1 with gradient 0 everywhere, 0 included; a negative base with a non-integer exponent "
+                      "gives NaN; 0**negative = inf"),
+    OpInfo("x ** y (tensor exponent)", "arithmetic", lambda L, a, b: a ** b,
+           [S(A(3, 4, domain="pos"), A(3, 4)), S(A(3, 4, domain="pos"), A(4)), S(A(domain="pos"), A(2, 3)),
+            S(2.0, A(3, 4), note="Python base")],
+           edges=[S(V(0.0), V(0.0), out=1.0, grads=(0.0, 0.0)), S(V(0.0), V(2.0), out=0.0, grads=(0.0, 0.0)),
+                  S(V(0.0), V(0.5), out=0.0, grads=(INF, 0.0)), S(V(-1.0), V(2.0), out=1.0, grads=(-2.0, NAN)),
+                  S(V(2.0), V(3.0), out=8.0, grads=(12.0, 8.0 * math.log(2.0)))],
+           value=lambda a, b: a ** b,
+           convention="∂/∂x of x**y is y·x**(y−1), taken as 0 where y = 0; ∂/∂y = out·ln x, 0 where x = 0 and y ≥ 0,"
+                      " NaN where x < 0"),
+    OpInfo("torch.pow / Tensor.pow", "arithmetic", lambda L, a, b: (L.t.pow(a, b), a.pow(b)),
+           [S(A(3, 4, domain="pos"), A(3, 4)), S(A(3, 4, domain="pos"), 2.0)]),
+    OpInfo("x // y", "arithmetic", lambda L, a, b: a // b,
+           [S(A(3, 4, domain="any"), A(3, 4, domain="away")), S(A(3, 4), 0.7)], grad=False,
+           edges=[S(V(7.0, grad=False), V(-2.0, grad=False), out=-4.0), S(V(-7.0, grad=False), V(2.0, grad=False),
+                                                                          out=-4.0)],
+           convention="floor division (rounds toward −inf, as Python and PyTorch); no gradient"),
+    OpInfo("x // y (int)", "arithmetic", lambda L, a, b: a // b, int_binary_samples(1, 5), dtypes=(None,),
+           grad=False),
+    OpInfo("x % y", "arithmetic", lambda L, a, b: a % b,
+           [S(A(3, 4, domain="any"), A(3, 4, domain="pos")), S(A(3, 4), 0.7), S(A(3, 4), A(3, 4, domain="away"))],
+           edges=[S(V(-7.0), V(2.0), out=1.0, grads=(1.0, 4.0)), S(V(7.0), V(-2.0), out=-1.0, grads=(1.0, 4.0))],
+           convention="x − y·floor(x/y): the sign of the divisor (Python's and PyTorch's remainder); ∂/∂x = 1, "
+                      "∂/∂y = −floor(x/y)"),
+    OpInfo("x % y (int)", "arithmetic", lambda L, a, b: a % b, int_binary_samples(1, 5), dtypes=(None,), grad=False),
+]
+
+BITWISE = [
+    OpInfo("x & y", "comparison", lambda L, a, b: a & b,
+           [S(I(3, 4, high=16), I(3, 4, high=16)), S(A(3, 4, domain="bool", dtype="bool"),
+                                                     A(3, 4, domain="bool", dtype="bool")),
+            S(I(3, 4, high=16), 6)], dtypes=(None,), grad=False,
+           edges=[S(V(12, dtype="int64"), V(10, dtype="int64"), out=8)],
+           convention="bitwise on integers (12 & 10 = 8), logical on bool"),
+    OpInfo("x | y", "comparison", lambda L, a, b: a | b,
+           [S(I(3, 4, high=16), I(3, 4, high=16)), S(A(3, 4, domain="bool", dtype="bool"),
+                                                     A(3, 4, domain="bool", dtype="bool"))], dtypes=(None,),
+           grad=False, edges=[S(V(12, dtype="int64"), V(10, dtype="int64"), out=14)]),
+    OpInfo("x ^ y", "comparison", lambda L, a, b: a ^ b,
+           [S(I(3, 4, high=16), I(3, 4, high=16)), S(A(3, 4, domain="bool", dtype="bool"),
+                                                     A(3, 4, domain="bool", dtype="bool"))], dtypes=(None,),
+           grad=False, edges=[S(V(12, dtype="int64"), V(10, dtype="int64"), out=6)]),
+    OpInfo("~x", "comparison", lambda L, a: ~a,
+           [S(I(3, 4, high=16)), S(A(3, 4, domain="bool", dtype="bool"))], dtypes=(None,), grad=False,
+           edges=[S(V(5, dtype="int64"), out=-6), S(V(True, dtype="bool"), out=False)]),
+]
+
+COMPARE = [OpInfo(sym, "comparison", f, binary_samples()[:5] + [S(A(3, 4), 0.0)], grad=False)
+           for sym, f in (("x < y", lambda L, a, b: a < b), ("x <= y", lambda L, a, b: a <= b),
+                          ("x > y", lambda L, a, b: a > b), ("x >= y", lambda L, a, b: a >= b),
+                          ("x == y", lambda L, a, b: a == b), ("x != y", lambda L, a, b: a != b))]
+
+
+def _unary(name, family="elementwise", domain="any", edges=(), value=None, convention="", grad=True, method=True,
+           fn=True):
+    """An elementwise op in both forms, torch.name(x) and x.name()."""
+    def call(L, x):
+        outs = []
+        if fn:
+            outs.append(getattr(L.t, name)(x))
+        if method:
+            outs.append(getattr(x, name)())
+        return tuple(outs)
+    forms = " / ".join(f for f, on in ((f"torch.{name}", fn), (f"Tensor.{name}", method)) if on)
+    return OpInfo(forms, family, call, unary_samples(domain), edges=list(edges), value=value, grad=grad,
+                  convention=convention)
+
+
+ELEMENTWISE = [
+    _unary("exp", edges=[S(V(0.0), out=(1.0, 1.0), grads=(2.0,)), S(V(1000.0), out=(INF, INF), grads=(INF,))],
+           value=lambda a: a.exp()),
+    _unary("log", domain="pos", edges=[S(V(0.0), out=(-INF, -INF), grads=(INF,)),
+                                       S(V(-1.0), out=(NAN, NAN), grads=(NAN,))], value=lambda a: a.log(),
+           convention="log 0 = −inf (gradient +inf), log of a negative = NaN"),
+    _unary("log1p", domain="unit", edges=[S(V(-1.0), out=(-INF, -INF), grads=(INF,))], value=lambda a: a.log1p()),
+    _unary("log2", domain="pos", edges=[S(V(8.0), out=(3.0, 3.0), grads=(2 / (8 * math.log(2)),))]),
+    _unary("log10", domain="pos", edges=[S(V(100.0), out=(2.0, 2.0), grads=(2 / (100 * math.log(10)),))]),
+    _unary("expm1", edges=[S(V(0.0), out=(0.0, 0.0), grads=(2.0,))]),
+    _unary("sqrt", domain="pos", edges=[S(V(0.0), out=(0.0, 0.0), grads=(INF,)), S(V(4.0), out=(2.0, 2.0),
+                                                                                   grads=(0.5,)),
+                                        S(V(-1.0), out=(NAN, NAN), grads=(NAN,))],
+           convention="sqrt 0 = 0 with gradient +inf; sqrt of a negative = NaN"),
+    _unary("rsqrt", domain="pos", edges=[S(V(4.0), out=(0.5, 0.5), grads=(-0.125,)),
+                                         S(V(0.0), out=(INF, INF), grads=(-INF,))]),
+    _unary("tanh", value=lambda a: a.tanh()),
+    _unary("sigmoid", edges=[S(V(-800.0), out=(0.0, 0.0), grads=(0.0,)), S(V(0.0), out=(0.5, 0.5), grads=(0.5,))],
+           value=lambda a: a.sigmoid()),
+    _unary("relu", domain="away", edges=[S(V(0.0), out=(0.0, 0.0), grads=(0.0,))], value=lambda a: a.relu(),
+           convention="relu'(0) = 0"),
+    _unary("abs", domain="away", edges=[S(V(0.0), out=(0.0, 0.0), grads=(0.0,))], value=lambda a: a.abs(),
+           convention="abs'(0) = 0"),
+    _unary("sign", domain="away", edges=[S(V(0.0), out=(0.0, 0.0), grads=(0.0,))], convention="gradient 0"),
+    _unary("floor", domain="halves", convention="gradient 0"),
+    _unary("ceil", domain="halves", convention="gradient 0"),
+    _unary("round", domain="halves", edges=[S(V(2.5), out=(2.0, 2.0), grads=(0.0,)),
+                                            S(V(-0.5), out=(-0.0, -0.0), grads=(0.0,))],
+           convention="halves round to even (as PyTorch and numpy); gradient 0"),
+    _unary("trunc", domain="halves", convention="gradient 0"),
+    _unary("sin"), _unary("cos"), _unary("tan", domain="trig"), _unary("asin", domain="trig"),
+    _unary("acos", domain="trig"), _unary("atan"), _unary("sinh"), _unary("cosh"),
+    _unary("reciprocal", domain="away", edges=[S(V(0.0), out=(INF, INF), grads=(-INF,))]),
+    _unary("square"),
+    OpInfo("torch.clamp / Tensor.clamp / Tensor.clip", "elementwise",
+           lambda L, x, **k: (L.t.clamp(x, **k), x.clamp(**k), x.clip(**k)),
+           [S(A(3, 4), min=-0.5, max=0.5), S(A(3, 4), min=0.0), S(A(3, 4), max=0.2), S(A(), min=-0.1, max=0.1)],
+           edges=[S(V([-1.0, 0.0, 0.5, 1.0, 2.0]), min=0.0, max=1.0, out=([0.0, 0.0, 0.5, 1.0, 1.0],) * 3,
+                    grads=([0.0, 3.0, 3.0, 3.0, 0.0],))],
+           value=None, convention="the gradient passes at the bounds themselves"),
+    OpInfo("torch.maximum / torch.minimum", "elementwise", lambda L, a, b: (L.t.maximum(a, b), L.t.minimum(a, b)),
+           binary_samples()[:5], edges=[S(V(2.0), V(2.0), out=(2.0, 2.0), grads=(1.0, 1.0))],
+           value=lambda a, b: (a.max(b), a.min(b)), convention="a tie gives each operand half the gradient"),
+    OpInfo("torch.where", "elementwise", lambda L, c, a, b: L.t.where(c, a, b),
+           [S(A(3, 4, domain="bool", dtype="bool"), A(3, 4), A(3, 4)),
+            S(A(3, 1, domain="bool", dtype="bool"), A(4), A(3, 4)),
+            S(A(3, 4, domain="bool", dtype="bool"), A(3, 4), 0.0)]),
+    OpInfo("isnan / isinf / isfinite", "comparison",
+           lambda L, x: (L.t.isnan(x), x.isnan(), L.t.isinf(x), x.isinf(), L.t.isfinite(x)),
+           [S(V([0.0, INF, -INF, NAN, 1.0])), S(A(3, 4))], grad=False),
+    OpInfo("torch.isclose", "comparison", lambda L, a, b, **k: L.t.isclose(a, b, **k),
+           [S(V([1.0, 1.0 + 1e-9, 2.0, NAN]), V([1.0, 1.0, 2.1, NAN])),
+            S(V([1.0, NAN]), V([1.0, NAN]), equal_nan=True), S(V([1.0, 2.0]), V([1.05, 2.0]), atol=0.1)], grad=False),
+]
+
+RED_SAMPLES = [S(A(3, 4)), S(A(3, 4), 0), S(A(3, 4), -1), S(A(2, 3, 4), (0, 2)), S(A(3, 4), 1, True),
+               S(A(), note="0-d"), S(A(), 0, note="0-d with dim 0"), S(A(2, 3, 4), -2, True)]
+
+
+def _red(name, domain="any", samples=None, edges=(), convention="", grad=True):
+    samples = samples or [S(*(A(*s.inputs[0].shape, domain=domain),) + s.inputs[1:], note=s.note)
+                          for s in RED_SAMPLES]
+    return OpInfo(f"Tensor.{name}", "reduction", lambda L, x, *a: getattr(x, name)(*a), samples,
+                  edges=list(edges), convention=convention, grad=grad,
+                  errors=[S(A(3, 4), 2, raises=IndexError), S(A(), 1, raises=IndexError)])
+
+
+REDUCTIONS = [
+    _red("sum", edges=[S(A(0, 3), 0, out=[0.0, 0.0, 0.0])]),
+    OpInfo("Tensor.sum(dtype=)", "reduction", lambda L, x: x.sum(dtype=L.t.float64), [S(A(3, 4, dtype="float32"))],
+           dtypes=(None,)),
+    OpInfo("Tensor.sum (int)", "reduction", lambda L, x: (x.sum(), x.sum(0)), [S(I(3, 4))], dtypes=(None,),
+           grad=False),
+    _red("mean", edges=[S(V([[]], grad=False), 1, out=[NAN])], convention="the mean over no elements is NaN"),
+    _red("var", edges=[S(V([2.0]), out=NAN, grads=([NAN],))],
+         convention="unbiased (n − 1); NaN when n ≤ correction"),
+    OpInfo("Tensor.var(correction=)", "reduction", lambda L, x, **k: x.var(**k),
+           [S(A(3, 4), dim=1, correction=0), S(A(3, 4), dim=0, correction=2), S(A(3, 4), dim=1, unbiased=False),
+            S(A(2, 3), dim=1, correction=3, note="n ≤ correction: inf/NaN")]),
+    _red("std", edges=[S(V([2.0]), out=NAN, grads=([NAN],))]),
+    _red("amax", domain="distinct"), _red("amin", domain="distinct"),
+    _red("prod", domain="away", samples=[S(A(3, 4, domain="away")), S(A(3, 4, domain="away"), 1),
+                                         S(A(3, 4, domain="away"), -1, True), S(A(domain="away")),
+                                         S(A(domain="away"), 0)],
+         edges=[S(V([2.0, 0.0, 3.0]), out=0.0, grads=([0.0, 6.0, 0.0],))],
+         convention="the gradient is the product of the other elements (exact with a zero)"),
+    _red("logsumexp", samples=[S(A(3, 4), 1), S(A(3, 4), -1, True), S(A(2, 3, 4), (0, 2)), S(A(), 0)],
+         edges=[S(V([1000.0, 1000.0]), 0, out=1000.0 + math.log(2), grads=([0.5, 0.5],))]),
+    OpInfo("Tensor.cumsum", "reduction", lambda L, x, d: (x.cumsum(d), L.t.cumsum(x, d)),
+           [S(A(3, 4), 1), S(A(3, 4), 0), S(A(2, 3, 4), -1), S(A(5), 0), S(A(), 0)]),
+    OpInfo("Tensor.max() / Tensor.min()", "reduction", lambda L, x: (x.max(), x.min()),
+           [S(A(3, 4, domain="distinct")), S(A(domain="distinct"))],
+           edges=[S(V([1.0, 3.0, 3.0]), out=(3.0, 1.0), grads=([1.0, 0.5, 0.5],))],
+           convention="a tie shares the gradient (as torch.max() without dim)"),
+    OpInfo("Tensor.max(dim) / Tensor.min(dim)", "reduction",
+           lambda L, x, *a, **k: (*x.max(*a, **k), *x.min(*a, **k)),
+           [S(A(3, 4, domain="distinct"), 1), S(A(3, 4, domain="distinct"), 0, True),
+            S(A(3, 4, domain="distinct"), dim=-1), S(A(3, 4, domain="distinct"), axis=1),
+            S(A(domain="distinct"), 0)],
+           edges=[S(V([[1.0, 3.0, 3.0]]), 1, out=([3.0], [1], [1.0], [0]), grads=([[1.0, 1.0, 0.0]],))],
+           errors=[S(A(3, 4), 2, raises=IndexError)],
+           convention="(values, indices); a tie sends the gradient to the returned (first) index"),
+    OpInfo("Tensor.argmax / Tensor.argmin", "reduction",
+           lambda L, x, *a: (x.argmax(*a), x.argmin(*a), L.t.argmax(x, *a)),
+           [S(A(3, 4, domain="distinct")), S(A(3, 4, domain="distinct"), 1), S(A(3, 4, domain="distinct"), 0, True)],
+           grad=False),
+    OpInfo("Tensor.all / Tensor.any", "reduction", lambda L, x, *a: (x.all(*a), x.any(*a), L.t.all(x), L.t.any(x)),
+           [S(A(3, 4, domain="bool", dtype="bool")), S(A(3, 4, domain="bool", dtype="bool"), 1),
+            S(I(3, 4, high=2))], dtypes=(None,), grad=False),
+    OpInfo("Tensor.softmax / Tensor.log_softmax", "reduction",
+           lambda L, x, d: (x.softmax(d), x.log_softmax(d), L.t.softmax(x, d), L.t.log_softmax(x, d)),
+           [S(A(3, 4), 1), S(A(3, 4), 0), S(A(2, 3, 4), -1), S(A(), 0, note="0-d"), S(A(), -1)],
+           errors=[S(A(3, 4), 2, raises=IndexError)]),
+    OpInfo("torch.norm / Tensor.norm", "reduction", lambda L, x, *a, **k: x.norm(*a, **k),
+           [S(A(3, 4, domain="away")), S(A(3, 4, domain="away"), dim=1), S(A(3, 4, domain="away"), 1, 0),
+            S(A(3, 4, domain="away"), dim=0, keepdim=True)]),
+]
+
+
+SHAPE = [
+    OpInfo("Tensor.reshape / Tensor.view", "shape", lambda L, x, *s: (x.reshape(*s), x.view(*s)),
+           [S(A(3, 4), 2, 6), S(A(3, 4), -1), S(A(3, 4), (4, 3)), S(A(), 1), S(A(1), ()), S(A(0, 3), 3, 0)],
+           errors=[S(A(3, 4), 5, raises=RuntimeError)]),
+    OpInfo("Tensor.flatten / torch.flatten", "shape", lambda L, x, *a: (x.flatten(*a), L.t.flatten(x, *a)),
+           [S(A(2, 3, 4)), S(A(2, 3, 4), 1), S(A(2, 3, 4), 0, 1), S(A(2, 3, 4), -2, -1), S(A()), S(A(), 0)],
+           errors=[S(A(2, 3, 4), 5, raises=IndexError), S(A(2, 3, 4), 0, 3, raises=IndexError)]),
+    OpInfo("Tensor.unsqueeze", "shape", lambda L, x, d: (x.unsqueeze(d), L.t.unsqueeze(x, d)),
+           [S(A(2, 3), 0), S(A(2, 3), -1), S(A(2, 3), 2), S(A(), 0), S(A(), -1)],
+           errors=[S(A(2, 3), 5, raises=IndexError), S(A(2, 3), -4, raises=IndexError)]),
+    OpInfo("Tensor.squeeze", "shape", lambda L, x, *d: (x.squeeze(*d), L.t.squeeze(x, *d)),
+           [S(A(2, 1, 3)), S(A(2, 1, 3), 1), S(A(2, 1, 3), 0), S(A(2, 1, 3), -2), S(A()), S(A(), 0), S(A(), -1),
+            S(A(1, 2, 1), (0, 2))],
+           errors=[S(A(4, 1, 6), 4, raises=IndexError), S(A(), 1, raises=IndexError)]),
+    OpInfo("Tensor.permute / Tensor.transpose / .T", "shape",
+           lambda L, x: (x.permute(2, 0, 1), x.transpose(0, 2), x.transpose(-1, 1), L.t.permute(x, (1, 0, 2))),
+           [S(A(2, 3, 4))], errors=[S(A(2, 3), raises=RuntimeError)]),
+    OpInfo("Tensor.T", "shape", lambda L, x: x.T, [S(A(2, 3)), S(A(3)), S(A())]),
+    OpInfo("Tensor.expand", "shape", lambda L, x, *s: x.expand(*s),
+           [S(A(3, 1), 3, 4), S(A(3, 1), -1, 4), S(A(4), 2, 3, 4), S(A(), 2, 2)]),
+    OpInfo("Tensor.contiguous", "shape", lambda L, x: x.T.contiguous(), [S(A(2, 3))]),
+    OpInfo("torch.flip / Tensor.flip", "shape", lambda L, x, d: (x.flip(d), L.t.flip(x, d)),
+           [S(A(3, 4), (0,)), S(A(3, 4), (0, 1)), S(A(2, 3, 4), (-1,)), S(A(), ())]),
+    OpInfo("Tensor.repeat", "shape", lambda L, x, *r: x.repeat(*r),
+           [S(A(2, 3), 2, 1), S(A(2, 3), 1, 1, 2), S(A(3), 2), S(A(), 3)]),
+    OpInfo("torch.roll / Tensor.roll", "shape", lambda L, x, *a, **k: (x.roll(*a, **k), L.t.roll(x, *a, **k)),
+           [S(A(3, 4), 1, 1), S(A(3, 4), -1, 0), S(A(3, 4), (1, 2), (0, 1)), S(A(3, 4), 5)]),
+    OpInfo("torch.tril / torch.triu", "shape",
+           lambda L, x, *d: (L.t.tril(x, *d), L.t.triu(x, *d), x.tril(*d), x.triu(*d)),
+           [S(A(3, 4)), S(A(3, 4), 1), S(A(3, 4), -1), S(A(2, 3, 3))]),
+    OpInfo("torch.cat", "shape", lambda L, *xs, dim=0: L.t.cat(list(xs), dim=dim),
+           [S(A(2, 3), A(1, 3)), S(A(2, 3), A(2, 1), dim=1), S(A(2, 3), A(2, 3), dim=-1), S(A(0, 3), A(2, 3))],
+           errors=[S(A(2, 3), A(2, 4), raises=RuntimeError)]),
+    OpInfo("torch.stack", "shape", lambda L, *xs, dim=0: L.t.stack(list(xs), dim=dim),
+           [S(A(2, 3), A(2, 3)), S(A(2, 3), A(2, 3), dim=-1), S(A(), A())],
+           errors=[S(A(2, 3), A(3, 3), raises=RuntimeError)]),
+    OpInfo("torch.gather / Tensor.gather", "indexing", lambda L, x, d, i: (L.t.gather(x, d, i), x.gather(d, i)),
+           [S(A(3, 4), 1, V([[0, 1], [3, 3], [2, 0]], dtype="int64")),
+            S(A(3, 4), 0, V([[0, 1, 2, 0]], dtype="int64")), S(A(3, 4), -1, V([[1], [2], [0]], dtype="int64"))],
+           convention="an index picked twice gets the sum of both gradients"),
+    OpInfo("Tensor.masked_fill", "indexing", lambda L, x, m, v: x.masked_fill(m, v),
+           [S(A(3, 4), A(3, 4, domain="bool", dtype="bool"), 0.0),
+            S(A(3, 4), A(4, domain="bool", dtype="bool"), -1e9)]),
+    OpInfo("torch.sort / Tensor.sort", "indexing", lambda L, x, *a, **k: (*x.sort(*a, **k),),
+           [S(A(3, 4, domain="distinct")), S(A(3, 4, domain="distinct"), 0),
+            S(A(3, 4, domain="distinct"), descending=True), S(A(5, domain="distinct"))]),
+    OpInfo("torch.argsort / Tensor.argsort", "indexing", lambda L, x, *a, **k: (x.argsort(*a, **k),
+                                                                                   L.t.argsort(x, *a, **k)),
+           [S(A(3, 4, domain="distinct")), S(A(3, 4, domain="distinct"), 0),
+            S(A(3, 4, domain="distinct"), descending=True)], grad=False),
+    OpInfo("torch.topk / Tensor.topk", "indexing", lambda L, x, k, *a, **kw: (*x.topk(k, *a, **kw),),
+           [S(A(3, 5, domain="distinct"), 2), S(A(3, 5, domain="distinct"), 1, 0),
+            S(A(3, 5, domain="distinct"), 3, largest=False), S(A(6, domain="distinct"), 3)]),
+    OpInfo("x[index]", "indexing", lambda L, x, idx: x[idx],
+           [S(A(2, 3, 4), (0, slice(None), [0, 1]), note="int + list: PyTorch's shape rule"),
+            S(A(2, 3, 4), (slice(None), 1, [0, 2]), note="slice, int, list"),
+            S(A(2, 3, 4), ([0, 1], slice(None), [0, 1]), note="lists apart"),
+            S(A(2, 3, 4), ([0, 1], [1, 2]), note="adjacent lists"),
+            S(A(2, 3, 4), (Ellipsis, 1)), S(A(2, 3, 4), (None, 0, slice(1, 3))), S(A(3, 4), ([0, 0, 2],),
+                                                                                   note="repeats add up"),
+            S(A(2, 3, 4), (0, [0, 1], [1, 2])), S(A(5), slice(None, None, 2)), S(A(2, 3), -1)],
+           errors=[S(A(2, 3), 2, raises=IndexError), S(A(2, 3), (0, 0, 0), raises=IndexError),
+                   S(A(), 0, raises=IndexError)]),
+    OpInfo("x[bool mask]", "indexing", lambda L, x, m: x[m],
+           [S(A(3, 4), A(3, 4, domain="bool", dtype="bool")), S(A(3, 4), A(3, domain="bool", dtype="bool"))]),
+    OpInfo("torch.einsum", "linalg", lambda L, eq, *xs: L.t.einsum(eq, *xs),
+           [S("ij,jk->ik", A(2, 3), A(3, 4)), S("bij,bjk->bik", A(2, 2, 3), A(2, 3, 2)), S("ii->i", A(3, 3)),
+            S("ij->", A(2, 3)), S("i,j->ij", A(3), A(2)), S("ij->ji", A(2, 3)), S("...j,j->...", A(2, 3, 4), A(4))]),
+]
+
+LINALG = [
+    OpInfo("x @ y / torch.matmul / Tensor.matmul", "linalg", lambda L, a, b: (a @ b, L.t.matmul(a, b), a.matmul(b)),
+           [S(A(2, 3), A(3, 4)), S(A(3), A(3, 4)), S(A(2, 3), A(3)), S(A(3), A(3)), S(A(2, 2, 3), A(3, 4)),
+            S(A(2, 1, 2, 3), A(3, 3, 2)), S(A(0, 3), A(3, 2))],
+           errors=[S(A(2, 3), A(4, 2), raises=RuntimeError), S(A(), A(3), raises=RuntimeError)]),
+]
+
+CREATION = [
+    OpInfo("torch.zeros / ones / full / empty (shape)", "creation",
+           lambda L: (L.t.zeros(2, 3), L.t.ones((2, 3)), L.t.full((2, 3), 1.5), L.t.zeros(2, dtype=L.t.float32),
+                      L.t.ones(3, dtype=L.t.int64), L.t.full((2,), 7), L.t.empty(2, 3).shape),
+           [S()], dtypes=(None,), grad=False),
+    OpInfo("torch.zeros_like / ones_like / full_like / empty_like", "creation",
+           lambda L, x: (L.t.zeros_like(x), L.t.ones_like(x), L.t.full_like(x, 2.5), L.t.empty_like(x).shape,
+                         L.t.zeros_like(x, dtype=L.t.int64)),
+           [S(A(2, 3)), S(I(2, 3))], grad=False),
+    OpInfo("torch.eye", "creation", lambda L, *a: L.t.eye(*a), [S(3), S(2, 3), S(0)], dtypes=(None,), grad=False),
+    OpInfo("torch.linspace", "creation", lambda L, *a: L.t.linspace(*a), [S(0, 1, 5), S(-1.0, 1.0, 3), S(2, 2, 1)],
+           dtypes=(None,), grad=False),
+    OpInfo("torch.arange", "creation",
+           lambda L, *a, dtype=None: L.t.arange(*a, **({"dtype": getattr(L.t, dtype)} if dtype else {})),
+           [S(5), S(1, 4), S(0, 1, 0.25), S(5, dtype=None), S(0.0, 3.0), S(5, 0, -1), S(3, dtype="float32")],
+           dtypes=(None,), grad=False, convention="ints give int64, a float argument the default float dtype"),
+    OpInfo("torch.tensor", "creation", lambda L, v: L.t.tensor(v), [S([1, 2]), S([1.0, 2.0]), S(3.0), S(True),
+                                                                    S([[1, 2], [3, 4]])],
+           dtypes=(None,), grad=False),
+]
+
+CONVERSION = [
+    OpInfo("Tensor.float / double / int / long / bool", "conversion",
+           lambda L, x: (x.float(), x.double(), x.int(), x.long(), x.bool()),
+           [S(A(2, 3, domain="halves")), S(I(2, 3))], grad=True),
+    OpInfo("Tensor.to(dtype) / Tensor.type(dtype)", "conversion",
+           lambda L, x: (x.to(L.t.float32), x.to(L.t.float64), x.type(L.t.int64), x.to(dtype=L.t.float32)),
+           [S(A(2, 3, domain="halves")), S(I(2, 3))]),
+    OpInfo("Tensor.detach / clone / item / tolist", "conversion",
+           lambda L, x: (x.detach(), x.clone(), x.sum().item(), x.tolist()), [S(A(2, 3))]),
+]
+
+TENSOR_OPS = ARITH + BITWISE + COMPARE + ELEMENTWISE + REDUCTIONS + SHAPE + LINALG + CREATION + CONVERSION

@@ -5,50 +5,159 @@ tape through one table of rules (:data:`microgradnet.rules.RULES`); ``backward``
 """
 
 from . import rules
+from . import tensor_ops as _tensor_ops
 from .allocator import allocator_tuned, tune_allocator
-from .creation import arange, full, ones, ones_like, rand, randn, tensor, zeros, zeros_like
+from .creation import (
+    arange,
+    empty,
+    empty_like,
+    eye,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
+)
 from .engine import AnomalyError, detect_anomaly, enable_grad, grad, is_grad_enabled, no_grad, scope, toposort
+from .errors import DimError, ShapeError
 from .gradcheck import GradcheckError, gradcheck
 from .random import generator, manual_seed
 from .rules import RULES
 from .scalar_level import scalar_level
 from .tape import Tape, tape
 from .tensor import (
-                     Tensor,
-                     abs,
-                     broadcast_to,
-                     cat,
-                     concatenate,
-                     exp,
-                     log,
-                     log1p,
-                     matmul,
-                     maximum,
-                     minimum,
-                     pad,
-                     relu,
-                     sigmoid,
-                     sqrt,
-                     stack,
-                     tanh,
-                     where,
-                     windows,
-                     windows_flat,
+    Tensor,
+    abs,
+    broadcast_to,
+    cat,
+    concatenate,
+    exp,
+    log,
+    log1p,
+    matmul,
+    maximum,
+    minimum,
+    pad,
+    relu,
+    sigmoid,
+    sqrt,
+    stack,
+    tanh,
+    where,
+    windows,
+    windows_flat,
+)
+from .tensor_ops import (
+    acos,
+    add,
+    all,
+    allclose,
+    amax,
+    amin,
+    any,
+    arccos,
+    arcsin,
+    arctan,
+    argmax,
+    argmin,
+    argsort,
+    asin,
+    atan,
+    ceil,
+    clamp,
+    clip,
+    cos,
+    cosh,
+    cumsum,
+    div,
+    divide,
+    einsum,
+    erf,
+    expm1,
+    flatten,
+    flip,
+    floor,
+    gather,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    log2,
+    log10,
+    log_softmax,
+    logsumexp,
+    masked_fill,
+    max,
+    mean,
+    min,
+    mul,
+    multiply,
+    neg,
+    negative,
+    norm,
+    permute,
+    pow,
+    prod,
+    reciprocal,
+    repeat,
+    reshape,
+    roll,
+    round,
+    rsqrt,
+    sign,
+    sin,
+    sinh,
+    softmax,
+    sort,
+    square,
+    squeeze,
+    std,
+    sub,
+    subtract,
+    sum,
+    tan,
+    topk,
+    transpose,
+    tril,
+    triu,
+    true_divide,
+    trunc,
+    unsqueeze,
+    var,
 )
 from .value import Value, vmax, vmin, vsum
 
+_tensor_ops.install()
+
+# dtype names, as torch.float32 ...: numpy accepts each name wherever a dtype goes, and x.dtype == mg.float32 holds
+float16 = half = "float16"
 float32 = "float32"
-float64 = "float64"
+float64 = double = "float64"
+int8, int16, int32, int64, uint8 = "int8", "int16", "int32", "int64", "uint8"
+long = "int64"
+bool = "bool"  # noqa: A001 - PyTorch's name (torch.bool)
 __version__ = "0.1.0"
 
 tune_allocator()  # see microgradnet/allocator.py; MICROGRADNET_MALLOC_TUNING=0 opts out
 
 __all__ = [
-    "RULES", "AnomalyError", "allocator_tuned", "tune_allocator",
-    "GradcheckError", "Tape", "Tensor", "Value", "abs", "arange", "broadcast_to", "cat",
-    "concatenate", "detect_anomaly", "enable_grad", "exp", "full", "generator", "grad", "gradcheck",
-    "is_grad_enabled", "log", "log1p", "manual_seed", "matmul", "maximum", "minimum", "no_grad", "ones",
-    "ones_like", "pad",
-    "rand", "randn", "relu", "rules", "scalar_level", "scope", "sigmoid", "sqrt", "stack", "tanh", "tape", "tensor",
-    "toposort", "vmax", "vmin", "vsum", "where", "windows", "windows_flat", "zeros", "zeros_like",
+    "AnomalyError", "DimError", "GradcheckError", "RULES", "ShapeError", "Tape", "Tensor", "Value", "abs", "acos",
+    "add", "all", "allclose", "allocator_tuned", "amax", "amin", "any", "arange", "arccos", "arcsin", "arctan",
+    "argmax", "argmin", "argsort", "asin", "atan", "bool", "broadcast_to", "cat", "ceil", "clamp", "clip",
+    "concatenate", "cos", "cosh", "cumsum", "detect_anomaly", "div", "divide", "double", "einsum", "empty",
+    "empty_like", "enable_grad", "erf", "exp", "expm1", "eye", "flatten", "flip", "float16", "float32", "float64",
+    "floor", "full", "full_like", "gather", "generator", "grad", "gradcheck", "half", "int16", "int32", "int64",
+    "int8", "is_grad_enabled", "isclose", "isfinite", "isinf", "isnan", "linspace", "log", "log10", "log1p", "log2",
+    "log_softmax", "logsumexp", "long", "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean", "min",
+    "minimum", "mul", "multiply", "neg", "negative", "no_grad", "norm", "ones", "ones_like", "pad", "permute", "pow",
+    "prod", "rand", "randn", "reciprocal", "relu", "repeat", "reshape", "roll", "round", "rsqrt", "rules",
+    "scalar_level", "scope", "sigmoid", "sign", "sin", "sinh", "softmax", "sort", "sqrt", "square", "squeeze",
+    "stack", "std", "sub", "subtract", "sum", "tan", "tanh", "tape", "tensor", "topk", "toposort", "transpose",
+    "tril", "triu", "true_divide", "trunc", "tune_allocator", "uint8", "unsqueeze", "var", "vmax", "vmin", "vsum",
+    "where", "windows", "windows_flat", "zeros", "zeros_like",
 ]

@@ -48,11 +48,35 @@ def _sign(x: float) -> float:
 
 def _pow(a: float, p: float) -> float:
     try:
-        return a ** p
-    except ZeroDivisionError:  # 0 ** negative: inf, as numpy (the Value front refuses it in the forward pass)
+        r = a ** p
+    except ZeroDivisionError:  # 0 ** negative: inf, as numpy and PyTorch
         return _INF
     except OverflowError:
         return _INF
+    return _NAN if isinstance(r, complex) else r  # a negative base with a non-integer exponent: NaN, as numpy
+
+
+def _div(a: float, b: float) -> float:
+    """a / b with IEEE results at b = 0 (±inf, NaN for 0/0), as numpy and PyTorch, instead of an exception."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a != a or a == 0.0:
+            return _NAN
+        return math.copysign(_INF, a) * math.copysign(1.0, b)
+
+
+def _domain(f):
+    """f on floats with NaN outside its domain (math.asin(2) raises; numpy gives NaN) and ±inf on overflow."""
+    def g(x: float) -> float:
+        try:
+            return f(x)
+        except ValueError:
+            return _NAN
+        except OverflowError:
+            return math.copysign(_INF, x) if f is not math.cosh else _INF
+    g.__name__ = f.__name__
+    return g
 
 
 def _where(cond, a, b):
@@ -72,6 +96,21 @@ SCALAR = SimpleNamespace(
     where=_where,
     maximum=max,
     minimum=min,
+    div=_div,
+    sin=_domain(math.sin),
+    cos=_domain(math.cos),
+    tan=_domain(math.tan),
+    asin=_domain(math.asin),
+    acos=_domain(math.acos),
+    atan=math.atan,
+    sinh=_domain(math.sinh),
+    cosh=_domain(math.cosh),
+    expm1=_domain(math.expm1),
+    erf=math.erf,
+    floor=lambda x: float(math.floor(x)) if math.isfinite(x) else x,
+    ceil=lambda x: float(math.ceil(x)) if math.isfinite(x) else x,
+    round=lambda x: float(round(x)) if math.isfinite(x) else x,
+    trunc=lambda x: float(math.trunc(x)) if math.isfinite(x) else x,
 )
 
 
@@ -95,6 +134,20 @@ def _np_exp(x):
         return np.exp(x)
 
 
+def _quiet(f):
+    """A numpy ufunc that returns NaN/inf outside its domain without a RuntimeWarning (as PyTorch)."""
+    def g(*args):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return f(*args)
+    g.__name__ = f.__name__
+    return g
+
+
+def _np_erf(x):
+    x = np.asarray(x)
+    return np.vectorize(math.erf, otypes=[x.dtype if x.dtype.kind == "f" else np.float64])(x)
+
+
 def _np_ind(cond):
     return np.asarray(cond).view(np.uint8)
 
@@ -112,4 +165,19 @@ ARRAY = SimpleNamespace(
     where=np.where,
     maximum=np.maximum,
     minimum=np.minimum,
+    div=_quiet(np.divide),
+    sin=np.sin,
+    cos=np.cos,
+    tan=np.tan,
+    asin=_quiet(np.arcsin),
+    acos=_quiet(np.arccos),
+    atan=np.arctan,
+    sinh=_quiet(np.sinh),
+    cosh=_quiet(np.cosh),
+    expm1=_quiet(np.expm1),
+    erf=_np_erf,
+    floor=np.floor,
+    ceil=np.ceil,
+    round=np.round,
+    trunc=np.trunc,
 )

@@ -99,16 +99,27 @@ _rule(name="sub", kind="elementwise", symbol="−", arity=2, forward=lambda m, a
 _rule(name="mul", kind="elementwise", symbol="×", arity=2, forward=lambda m, a, b: a * b,
       derivs=(lambda m, out, a, b: b, lambda m, out, a, b: a), saved=("a", "b"),
       formula="out = a · b", local_formulas=("b", "a"))
-_rule(name="div", kind="elementwise", symbol="÷", arity=2, forward=lambda m, a, b: a / b,
-      derivs=(lambda m, out, a, b: 1.0 / b, lambda m, out, a, b: -out / b), saved=("b", "out"),
+_rule(name="div", kind="elementwise", symbol="÷", arity=2, forward=lambda m, a, b: m.div(a, b),
+      derivs=(lambda m, out, a, b: m.div(1.0, b), lambda m, out, a, b: m.div(-out, b)), saved=("b", "out"),
       formula="out = a / b", local_formulas=("1/b", "−a/b²"),
-      convention="b = 0 gives ±inf (Tensor) or an error naming the operands (Value)")
+      convention="a / 0 = ±inf and 0 / 0 = NaN, for Value and Tensor alike (as PyTorch; detect_anomaly names it)")
 _rule(name="neg", kind="elementwise", symbol="−", arity=1, forward=lambda m, a: -a,
       derivs=(-1.0,), formula="out = −a", local_formulas=("−1",))
+def _dpow_p(m, out, a, p):
+    # p·a^(p−1), taken as 0 for p = 0 (a⁰ = 1 is constant, 0 included: PyTorch's convention)
+    return 0.0 if p == 0 else p * m.pow(a, p - 1)
+
+
 _rule(name="pow", kind="elementwise", symbol="^", arity=1, attrs=("p",), forward=lambda m, a, p: m.pow(a, p),
-      derivs=(lambda m, out, a, p: p * m.pow(a, p - 1),), saved=("a",),
+      derivs=(_dpow_p,), saved=("a",),
       formula="out = a^p  (p a constant)", local_formulas=("p·a^(p−1)",),
-      convention="a negative base with a non-integer p is an error (the result would be complex)")
+      convention="a⁰ = 1 with derivative 0 (at a = 0 too); a negative base with a non-integer p gives NaN; "
+                 "0^p for p < 0 gives inf (as PyTorch)")
+
+
+def _dpow_a(m, out, a, b):
+    # b·a^(b−1), 0 where b = 0 (as PyTorch: x**0 is constant in x, at x = 0 too)
+    return m.where(raw(b) == 0, 0.0, b * m.pow(a, b - 1))
 
 
 def _dpow_b(m, out, a, b):
@@ -118,16 +129,16 @@ def _dpow_b(m, out, a, b):
 
 
 _rule(name="powv", kind="elementwise", symbol="^", arity=2, forward=lambda m, a, b: m.pow(a, b),
-      derivs=(lambda m, out, a, b: b * m.pow(a, b - 1), _dpow_b), saved=("a", "b", "out"),
+      derivs=(_dpow_a, _dpow_b), saved=("a", "b", "out"),
       formula="out = a^b", local_formulas=("b·a^(b−1)", "out·ln a"),
-      convention="∂/∂b is NaN for a < 0 and 0 for a = 0, b ≥ 0 (as PyTorch)")
+      convention="∂/∂a is 0 where b = 0; ∂/∂b is NaN for a < 0 and 0 for a = 0, b ≥ 0 (as PyTorch)")
 _rule(name="exp", kind="elementwise", symbol="exp", arity=1, forward=lambda m, a: m.exp(a),
       derivs=(lambda m, out, a: out,), saved=("out",), formula="out = eᵃ", local_formulas=("eᵃ = out",))
 _rule(name="log", kind="elementwise", symbol="log", arity=1, forward=lambda m, a: m.log(a),
-      derivs=(lambda m, out, a: 1.0 / a,), saved=("a",), formula="out = ln a", local_formulas=("1/a",),
-      convention="ln 0 = −inf, ln of a negative number = NaN (caught by detect_anomaly)")
+      derivs=(lambda m, out, a: m.div(1.0, a),), saved=("a",), formula="out = ln a", local_formulas=("1/a",),
+      convention="ln 0 = −inf with derivative +inf, ln of a negative number = NaN (caught by detect_anomaly)")
 _rule(name="log1p", kind="elementwise", symbol="log1p", arity=1, forward=lambda m, a: m.log1p(a),
-      derivs=(lambda m, out, a: 1.0 / (1.0 + a),), saved=("a",), formula="out = ln(1 + a)",
+      derivs=(lambda m, out, a: m.div(1.0, 1.0 + a),), saved=("a",), formula="out = ln(1 + a)",
       local_formulas=("1/(1 + a)",), convention="accurate for small a (softplus and BCE use it)")
 _rule(name="tanh", kind="elementwise", symbol="tanh", arity=1, forward=lambda m, a: m.tanh(a),
       derivs=(lambda m, out, a: 1.0 - out * out,), saved=("out",),
@@ -198,6 +209,43 @@ _rule(name="where", kind="elementwise", symbol="where", arity=2, attrs=("cond",)
       derivs=(lambda m, out, a, b, cond: _ind(m, cond), lambda m, out, a, b, cond: _ind(m, ~cond)
               if m.name != "scalar" else (0.0 if cond else 1.0)),
       formula="out = a if cond else b", local_formulas=("1[cond]", "1[not cond]"))
+
+
+# the trigonometric and hyperbolic functions, erf and expm1: smooth, one derivative each
+_rule(name="sin", kind="elementwise", symbol="sin", arity=1, forward=lambda m, a: m.sin(a),
+      derivs=(lambda m, out, a: m.cos(a),), saved=("a",), formula="out = sin a", local_formulas=("cos a",))
+_rule(name="cos", kind="elementwise", symbol="cos", arity=1, forward=lambda m, a: m.cos(a),
+      derivs=(lambda m, out, a: -m.sin(a),), saved=("a",), formula="out = cos a", local_formulas=("−sin a",))
+_rule(name="tan", kind="elementwise", symbol="tan", arity=1, forward=lambda m, a: m.tan(a),
+      derivs=(lambda m, out, a: 1.0 + out * out,), saved=("out",), formula="out = tan a",
+      local_formulas=("1 + out²",))
+_rule(name="asin", kind="elementwise", symbol="asin", arity=1, forward=lambda m, a: m.asin(a),
+      derivs=(lambda m, out, a: m.pow(1.0 - a * a, -0.5),), saved=("a",), formula="out = arcsin a",
+      local_formulas=("1/√(1 − a²)",), convention="NaN outside [−1, 1]; ±1 gives an infinite derivative")
+_rule(name="acos", kind="elementwise", symbol="acos", arity=1, forward=lambda m, a: m.acos(a),
+      derivs=(lambda m, out, a: -m.pow(1.0 - a * a, -0.5),), saved=("a",), formula="out = arccos a",
+      local_formulas=("−1/√(1 − a²)",), convention="NaN outside [−1, 1]")
+_rule(name="atan", kind="elementwise", symbol="atan", arity=1, forward=lambda m, a: m.atan(a),
+      derivs=(lambda m, out, a: m.div(1.0, 1.0 + a * a),), saved=("a",), formula="out = arctan a",
+      local_formulas=("1/(1 + a²)",))
+_rule(name="sinh", kind="elementwise", symbol="sinh", arity=1, forward=lambda m, a: m.sinh(a),
+      derivs=(lambda m, out, a: m.cosh(a),), saved=("a",), formula="out = sinh a", local_formulas=("cosh a",))
+_rule(name="cosh", kind="elementwise", symbol="cosh", arity=1, forward=lambda m, a: m.cosh(a),
+      derivs=(lambda m, out, a: m.sinh(a),), saved=("a",), formula="out = cosh a", local_formulas=("sinh a",))
+_rule(name="expm1", kind="elementwise", symbol="expm1", arity=1, forward=lambda m, a: m.expm1(a),
+      derivs=(lambda m, out, a: out + 1.0,), saved=("out",), formula="out = eᵃ − 1",
+      local_formulas=("out + 1",), convention="accurate for small a")
+_rule(name="erf", kind="elementwise", symbol="erf", arity=1, forward=lambda m, a: m.erf(a),
+      derivs=(lambda m, out, a: 1.1283791670955126 * m.exp(-(a * a)),), saved=("a",),
+      formula="out = erf a = (2/√π) ∫₀ᵃ e^(−t²) dt", local_formulas=("(2/√π)·e^(−a²)",),
+      convention="the exact GELU is x·(1 + erf(x/√2))/2")
+
+# piecewise-constant functions: the derivative is 0 wherever it exists, and taken as 0 at the jumps (as PyTorch)
+for _name, _formula in (("floor", "⌊a⌋"), ("ceil", "⌈a⌉"), ("round", "a rounded, halves to even"),
+                        ("trunc", "a rounded toward 0"), ("sign", "sign(a) ∈ {−1, 0, 1}")):
+    _rule(name=_name, kind="elementwise", symbol=_name, arity=1,
+          forward=(lambda n: lambda m, a: getattr(m, n)(a))(_name), derivs=(0.0,),
+          formula=f"out = {_formula}", local_formulas=("0",), convention="derivative 0, at the jumps too")
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
@@ -289,6 +337,35 @@ _rule(name="amin", kind="reduce", symbol="min", arity=1, attrs=("axis", "keepdim
       local_formulas=("1[xᵢ = out] routed by the tie rule",), convention="as amax")
 
 
+
+def others_product(x, axis):
+    """∏ of the other elements of each reduced group, for every element (the derivative of a product), from
+    exclusive running products on both sides: exact where an element is 0, with no division."""
+    x = np.asarray(raw(x))
+    axes = tuple(range(x.ndim)) if axis is None else axis
+    rest = tuple(i for i in range(x.ndim) if i not in axes)
+    perm = rest + tuple(axes)
+    moved = x.transpose(perm)
+    flat = moved.reshape(moved.shape[: len(rest)] + (-1,))
+    one = np.ones(flat.shape[:-1] + (1,), dtype=x.dtype)
+    left = np.cumprod(np.concatenate([one, flat[..., :-1]], -1), -1)
+    right = np.cumprod(np.concatenate([one, flat[..., :0:-1]], -1), -1)[..., ::-1]
+    return (left * right).reshape(moved.shape).transpose(np.argsort(perm))
+
+
+def _prod_vjp(m, g, out, x, axis, keepdims):
+    if m.name not in ("array", "scalar"):
+        raise NotImplementedError("create_graph through 'prod' is not supported (its derivative is computed "
+                                  "numerically, not recorded); use a product of tensors instead")
+    return _unkeep(m, g, x.shape, axis, keepdims) * others_product(x, axis)
+
+
+_rule(name="prod", kind="reduce", symbol="Π", arity=1, attrs=("axis", "keepdims"),
+      forward=lambda m, x, axis, keepdims: np.prod(x, axis=axis, keepdims=keepdims),
+      vjps=(_prod_vjp,), saved=("x",), formula="out = Πᵢ xᵢ over axis", local_formulas=("Π_{j≠i} xⱼ",),
+      convention="the derivative is the product of the other elements, exact where some are 0 (no division)")
+
+
 # ---------------------------------------------------------------------------------------------------- shape
 def sum_to(m, g, shape):
     """Sum a broadcast gradient back to ``shape``: the single place a gradient is reduced to a shape."""
@@ -315,6 +392,25 @@ _rule(name="transpose", kind="shape", symbol="T", arity=1, attrs=("axes",),
       forward=lambda m, x, axes: np.transpose(x, axes),
       vjps=(lambda m, g, out, x, axes: m.apply("transpose", g, tuple(np.argsort(axes).tolist())),),
       formula="out = x with axes permuted", local_formulas=("1",))
+
+
+
+def _cumsum_fwd(m, x, axis, reverse):
+    if reverse:
+        sl = (slice(None),) * axis + (slice(None, None, -1),)
+        return np.cumsum(x[sl], axis=axis)[sl]
+    return np.cumsum(x, axis=axis)
+
+
+_rule(name="cumsum", kind="shape", symbol="cumsum", arity=1, attrs=("axis", "reverse"), forward=_cumsum_fwd,
+      vjps=(lambda m, g, out, x, axis, reverse: m.apply("cumsum", g, axis, not reverse),),
+      formula="out[i] = Σ_{j ≤ i} x[j] along axis (reverse: Σ_{j ≥ i})", local_formulas=("1[j ≤ i]",),
+      convention="its backward is the reversed running sum")
+_rule(name="cast", kind="shape", symbol="cast", arity=1, attrs=("dtype",),
+      forward=lambda m, x, dtype: x.astype(dtype) if x.dtype != object else x,
+      vjps=(lambda m, g, out, x, dtype: m.apply("cast", g, x.dtype),),
+      formula="out = x in another floating dtype", local_formulas=("1 (cast back)",),
+      convention="float32 ↔ float64; the gradient comes back in the input's dtype")
 
 
 def is_basic_index(index) -> bool:

@@ -22,6 +22,7 @@ import numpy as np
 
 from . import engine
 from .engine import Node, _ids, _state
+from .errors import DimError, ShapeError, dim_index
 from .mathns import ARRAY
 from .random import generator as generator  # the array front's generator, also at microgradnet.generator
 from .random import manual_seed as manual_seed
@@ -125,7 +126,7 @@ def _broadcast_inputs(name, inputs):
     try:
         shape = np.broadcast_shapes(*[t.shape for t in inputs])
     except ValueError:
-        raise ValueError(f"{name}: shapes {' and '.join(str(t.shape) for t in inputs)} cannot be broadcast "
+        raise ShapeError(f"{name}: shapes {' and '.join(str(t.shape) for t in inputs)} cannot be broadcast "
                          "together (numpy rules: trailing dimensions must be equal or 1)") from None
     return [broadcast_to(t, shape) if t.requires_grad and t.shape != shape else t for t in inputs]
 
@@ -144,12 +145,8 @@ def _axes(axis, ndim, op):
         return None
     if isinstance(axis, (int, np.integer)):
         axis = (int(axis),)
-    out = []
-    for a in axis:
-        if not -ndim <= a < max(ndim, 1):
-            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
-        out.append(a % ndim if ndim else 0)
-    return tuple(sorted(set(out)))
+    out = {dim_index(a, ndim, op) for a in axis}
+    return () if ndim == 0 else tuple(sorted(out))  # a 0-d tensor: dim 0 or −1 reduces nothing (as PyTorch)
 
 
 def _norm_index(index):
@@ -170,6 +167,7 @@ class Tensor(Node):
     """An n-dimensional array on the tape (see the module docstring)."""
 
     __slots__ = ("_prev", "requires_grad", "_values")
+    __array_ufunc__ = None  # ndarray ∘ Tensor defers to the Tensor's reflected operator (as torch.Tensor does)
 
     def __init__(self, data, requires_grad=False, dtype=None, label=""):
         arr = _as_array(data, _canon_dtype(dtype))
@@ -259,20 +257,57 @@ class Tensor(Node):
         self.requires_grad = bool(flag)
         return self
 
-    def to(self, dtype):
-        """A copy in another dtype; recorded (as ``x * 1`` in the new dtype) when grad flows."""
+    def to(self, dtype=None, *args, **kwargs):
+        """This tensor in another dtype (``to(dtype)``, ``to(dtype=...)``; a device such as ``'cpu'`` is accepted
+        and ignored). Between floating dtypes the cast is recorded (rule ``cast``: the gradient comes back in the
+        input's dtype); to an integer or bool dtype the result is off the tape, as in PyTorch."""
+        dtype = kwargs.pop("dtype", dtype)
+        if isinstance(dtype, Tensor):
+            dtype = dtype.dtype
+        if dtype is None or (isinstance(dtype, str) and dtype in ("cpu", "cuda", "mps")):
+            dtype = next((a for a in args if not isinstance(a, (str, bool))), None)
+            if dtype is None:
+                return self
         dt = _canon_dtype(dtype)
         if dt == self.dtype:
             return self
-        if self.requires_grad and _state["grad"]:
-            return self * lift(np.ones((), dtype=dt))
+        if dt.kind == "f" and self.dtype.kind == "f":
+            return apply("cast", (self,), (dt,))
         return _tmake(self.data.astype(dt), (), "", (), False)
+
+    def type(self, dtype=None):
+        """The dtype's name without an argument, else ``to(dtype)``."""
+        if dtype is None:
+            return f"microgradnet.{self.dtype}"
+        return self.to(dtype)
 
     def float(self):
         return self.to(np.float32)
 
     def double(self):
         return self.to(np.float64)
+
+    def half(self):
+        return self.to(np.float16)
+
+    def int(self):
+        return self.to(np.int32)
+
+    def long(self):
+        return self.to(np.int64)
+
+    def bool(self):
+        return self.to(np.bool_)
+
+    def contiguous(self):
+        """numpy arrays need no contiguity for any operation here: the tensor itself (as PyTorch does for a
+        contiguous tensor)."""
+        return self
+
+    def clone(self):
+        """A copy on the tape (x · 1 as far as the gradient goes)."""
+        return apply("cast", (self,), (self.dtype,)) if self.dtype.kind == "f" else _tmake(
+            self.data.copy(), (), "", (), False)
 
     def zero_(self):
         self.data[...] = 0
@@ -379,12 +414,11 @@ class Tensor(Node):
         return self
 
     def __pow__(self, p):
+        """x ** p: a negative base with a non-integer exponent gives NaN, 0 ** negative gives inf (as PyTorch);
+        x ** 0 = 1 with gradient 0 (rules ``pow``/``powv``)."""
         if isinstance(p, (Tensor, np.ndarray)):
             return elementwise("powv", self, p)
         if isinstance(p, numbers.Real) and not isinstance(p, bool):
-            if p != int(p) and self._values is None and np.any(self.data < 0):
-                raise ValueError(f"pow: a negative base with the non-integer exponent {p} gives a complex result; "
-                                 f"found min {self.data.min()} in a tensor of shape {self.shape}")
             return apply("pow", (self,), (p,))
         raise TypeError(f"pow: the exponent must be a number or a Tensor, got {type(p).__name__} {p!r}")
 
@@ -419,14 +453,43 @@ class Tensor(Node):
     def __ne__(self, o):
         return self._cmp(o, np.not_equal)
 
+    # bitwise on integers, logical on bool (numpy's bitwise ufuncs do both), as PyTorch; refused on floats
+    def _bits(self, o, f, sym):
+        od = raw(o) if isinstance(o, Tensor) else np.asarray(o)
+        if self.dtype.kind not in "biu" or od.dtype.kind not in "biu":
+            raise TypeError(f"{sym}: bitwise operations need integer or bool tensors, got {self.dtype} and "
+                            f"{od.dtype}")
+        return _tmake(np.asarray(f(self.data, o if not isinstance(o, Tensor) else od)), (), "", (), False)
+
     def __and__(self, o):
-        return self._cmp(o, np.logical_and)
+        return self._bits(o, np.bitwise_and, "&")
 
     def __or__(self, o):
-        return self._cmp(o, np.logical_or)
+        return self._bits(o, np.bitwise_or, "|")
+
+    def __xor__(self, o):
+        return self._bits(o, np.bitwise_xor, "^")
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
     def __invert__(self):
-        return _tmake(np.logical_not(self.data), (), "", (), False)
+        if self.dtype.kind not in "biu":
+            raise TypeError(f"~: bitwise not needs an integer or bool tensor, got {self.dtype}")
+        return _tmake(np.invert(self.data), (), "", (), False)
+
+    def __floordiv__(self, o):
+        """⌊x / y⌋ rounded toward −inf (Python's and PyTorch's floor division); off the tape (no derivative)."""
+        return _floordiv(self, o)
+
+    def __rfloordiv__(self, o):
+        return _floordiv(lift(o, self, "floordiv"), self)
+
+    def __mod__(self, o):
+        """x − y·⌊x/y⌋, with the divisor's sign (Python's and PyTorch's remainder); ∂/∂x = 1, ∂/∂y = −⌊x/y⌋."""
+        return _remainder(self, o)
+
+    def __rmod__(self, o):
+        return _remainder(lift(o, self, "remainder"), self)
 
     __hash__ = object.__hash__
 
@@ -466,32 +529,43 @@ class Tensor(Node):
     clamp = clip
 
     # -------------------------------------------------------------------------------------------- reductions
-    def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        """Σ over ``dim`` (all when None). PyTorch's ``dim``/``keepdim`` or numpy's ``axis``/``keepdims``."""
-        ax = _axes(_pick(axis, dim), self.ndim, "sum")
-        return apply("sum", (self,), (ax, bool(keepdims if keepdims is not None else keepdim)))
+    def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
+        """Σ over ``dim`` (all when None). PyTorch's ``dim``/``keepdim`` or numpy's ``axis``/``keepdims``;
+        ``dtype`` casts first (as PyTorch). Integer and bool tensors sum to int64, as PyTorch."""
+        x = self if dtype is None else self.to(dtype)
+        ax = _axes(_pick(axis, dim), x.ndim, "sum")
+        kd = bool(keepdims if keepdims is not None else keepdim)
+        if x.dtype.kind in "biu":
+            return _tmake(np.asarray(np.sum(x.data, axis=ax, keepdims=kd, dtype=np.int64)), (), "", (), False)
+        return apply("sum", (x,), (ax, kd))
 
-    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        """Σx / n, a composition of ``sum`` and a multiplication."""
-        ax = _axes(_pick(axis, dim), self.ndim, "mean")
-        n = self.data.size if ax is None else int(np.prod([self.shape[a] for a in ax]))
-        if n == 0:
-            raise ValueError(f"mean: reducing an empty set of elements (shape {self.shape}, axis {ax})")
-        return self.sum(ax, keepdims if keepdims is not None else keepdim) * (1.0 / n)
+    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
+        """Σx / n, a composition of ``sum`` and a multiplication; over no elements it is NaN (0/0, as PyTorch)."""
+        x = self if dtype is None else self.to(dtype)
+        ax = _axes(_pick(axis, dim), x.ndim, "mean")
+        n = x.data.size if ax is None else int(np.prod([x.shape[a] for a in ax]))
+        total = x.sum(ax, keepdims if keepdims is not None else keepdim)
+        return total * (1.0 / n) if n else total / 0.0
 
-    def var(self, dim=None, keepdim=False, *, unbiased=True, correction=None, axis=None, keepdims=None):
-        """Σ(x − mean)² / (n − correction); ``correction`` defaults to 1 (``unbiased=True``) as in PyTorch."""
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+        """Σ(x − mean)² / max(0, n − correction); ``correction`` defaults to 1 (``unbiased=True``), as PyTorch,
+        whose positional order (dim, unbiased, keepdim) this keeps. n ≤ correction gives inf, or NaN where every
+        deviation is 0 (one element), as PyTorch."""
         ax = _axes(_pick(axis, dim), self.ndim, "var")
         kd = keepdims if keepdims is not None else keepdim
         n = self.data.size if ax is None else int(np.prod([self.shape[a] for a in ax]))
-        c = (1 if unbiased else 0) if correction is None else correction
-        if n - c <= 0:
-            raise ValueError(f"var: {n} element(s) with correction {c} leave no degrees of freedom")
-        d = self - self.mean(ax, True)
-        return (d * d).sum(ax, kd) * (1.0 / (n - c))
+        c = (0 if unbiased is False else 1) if correction is None else correction
+        if n > c:
+            d = self - self.mean(ax, True)
+            return (d * d).sum(ax, kd) * (1.0 / (n - c))
+        # no degrees of freedom: Σd²/0. The mean is taken as a constant here (its gradient terms sum to 0), so
+        # the gradient is 2d/0 = ±inf as in PyTorch, not the inf − inf = NaN the mean's backward would add
+        d = self - np.mean(self.data, axis=ax, keepdims=True)
+        return (d * d).sum(ax, kd) / 0.0
 
-    def std(self, dim=None, keepdim=False, *, unbiased=True, correction=None, axis=None, keepdims=None):
-        return self.var(dim, keepdim, unbiased=unbiased, correction=correction, axis=axis, keepdims=keepdims) ** 0.5
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+        """√var (see :meth:`var`)."""
+        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims) ** 0.5
 
     def amax(self, dim=None, keepdim=False, tie="split"):
         """max over ``dim``; ties share the gradient by ``tie`` ('split' as torch.amax, 'first', 'all')."""
@@ -500,24 +574,41 @@ class Tensor(Node):
     def amin(self, dim=None, keepdim=False, tie="split"):
         return apply("amin", (self,), (_axes(dim, self.ndim, "amin"), bool(keepdim), tie))
 
-    def max(self, dim=None, keepdim=False):
-        """As ``torch.max``: without ``dim`` the largest element (ties share the gradient); with ``dim`` a
-        ``(values, indices)`` pair whose gradient goes to the returned (first) index."""
+    def max(self, dim=None, keepdim=False, *, axis=None):
+        """As ``torch.max``: without ``dim`` the largest element (ties share the gradient); with ``dim`` (or
+        ``axis``) a ``(values, indices)`` pair whose gradient goes to the returned (first) index; with a Tensor,
+        the elementwise maximum."""
+        if isinstance(dim, Tensor):
+            return maximum(self, dim)
+        dim = _pick(axis, dim)
         if dim is None:
             return self.amax()
         vals = self.amax(dim, keepdim, tie="first")
         return MaxResult(vals, self.argmax(dim, keepdim))
 
-    def min(self, dim=None, keepdim=False):
+    def min(self, dim=None, keepdim=False, *, axis=None):
+        """As :meth:`max`, for the smallest."""
+        if isinstance(dim, Tensor):
+            return minimum(self, dim)
+        dim = _pick(axis, dim)
         if dim is None:
             return self.amin()
         return MaxResult(self.amin(dim, keepdim, tie="first"), self.argmin(dim, keepdim))
 
+    def _arg(self, f, dim, keepdim, op):
+        if dim is None:
+            return _tmake(np.asarray(f(self.data)), (), "", (), False)
+        d = dim_index(dim, self.ndim, op)
+        if self.ndim == 0:
+            return _tmake(np.asarray(0), (), "", (), False)
+        return _tmake(np.asarray(f(self.data, axis=d, keepdims=keepdim)), (), "", (), False)
+
     def argmax(self, dim=None, keepdim=False):
-        return _tmake(np.asarray(np.argmax(self.data, axis=dim, keepdims=keepdim)), (), "", (), False)
+        """Index of the (first) largest element, over everything or along ``dim``."""
+        return self._arg(np.argmax, dim, keepdim, "argmax")
 
     def argmin(self, dim=None, keepdim=False):
-        return _tmake(np.asarray(np.argmin(self.data, axis=dim, keepdims=keepdim)), (), "", (), False)
+        return self._arg(np.argmin, dim, keepdim, "argmin")
 
     # -------------------------------------------------------------------------------------------- shape
     def reshape(self, *shape):
@@ -525,7 +616,7 @@ class Tensor(Node):
         try:
             new = np.empty(self.shape, dtype=bool).reshape(shape).shape
         except ValueError:
-            raise ValueError(f"reshape: cannot reshape a tensor of shape {self.shape} ({self.data.size} "
+            raise ShapeError(f"reshape: cannot reshape a tensor of shape {self.shape} ({self.data.size} "
                              f"elements) into {shape}") from None
         if new == self.shape:
             return self
@@ -534,31 +625,43 @@ class Tensor(Node):
     view = reshape
 
     def flatten(self, start_dim=0, end_dim=-1):
+        """Merge dims start_dim..end_dim into one (a 0-d tensor becomes shape (1,)); dims out of range raise
+        an IndexError naming the valid range."""
         nd = self.ndim
+        s, e = dim_index(start_dim, nd, "flatten"), dim_index(end_dim, nd, "flatten")
         if nd == 0:
             return self.reshape(1)
-        s, e = start_dim % nd, end_dim % nd
-        return self.reshape(self.shape[:s] + (-1,) + self.shape[e + 1:])
+        if s > e:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {self.shape}")
+        return self.reshape(self.shape[:s] + (int(np.prod(self.shape[s:e + 1])),) + self.shape[e + 1:])
 
     def unsqueeze(self, dim):
-        d = dim % (self.ndim + 1)
+        """A new axis of size 1 at ``dim`` ∈ [−ndim − 1, ndim]."""
+        d = dim_index(dim, self.ndim, "unsqueeze", extra=1)
         return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
 
     def squeeze(self, dim=None):
+        """Drop axes of size 1: all of them, or those in ``dim`` (an int or a tuple); an axis of another size is
+        kept, as PyTorch."""
         if dim is None:
             return self.reshape(tuple(n for n in self.shape if n != 1))
-        d = dim % self.ndim
-        return self.reshape(self.shape[:d] + self.shape[d + 1:]) if self.shape[d] == 1 else self
+        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+        drop = {dim_index(d, self.ndim, "squeeze") for d in dims}
+        return self.reshape(tuple(n for i, n in enumerate(self.shape) if not (i in drop and n == 1)))
 
     def permute(self, *axes):
         axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
         if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
-            raise ValueError(f"permute: {axes} is not a permutation of the {self.ndim} axes of shape {self.shape}")
+            raise ShapeError(f"permute: {axes} is not a permutation of the {self.ndim} axes of shape {self.shape}")
         axes = tuple(a % self.ndim for a in axes)
         return apply("transpose", (self,), (axes,))
 
     def transpose(self, dim0=-2, dim1=-1):
         axes = list(range(self.ndim))
+        if self.ndim == 0:
+            dim_index(dim0, 0, "transpose"), dim_index(dim1, 0, "transpose")
+            return self
+        dim0, dim1 = dim_index(dim0, self.ndim, "transpose"), dim_index(dim1, self.ndim, "transpose")
         axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
         return self.permute(*axes)
 
@@ -569,11 +672,24 @@ class Tensor(Node):
         return broadcast_to(self, shape)
 
     def __getitem__(self, index):
+        """x[index] with PyTorch's rule where integers and lists (or integer tensors) mix: the integers are
+        applied first, as selections, then the rest (numpy would treat the integers as advanced indices too and
+        could move the indexed axes to the front: ``t[0, :, [0, 1]]`` is (3, 2) here and in PyTorch, (2, 3) in
+        numpy)."""
         index = _norm_index(index)
+        items = index if isinstance(index, tuple) else (index,)
+        arrays = [i for i in items if isinstance(i, np.ndarray) and i.ndim > 0]
+        ints = [k for k, i in enumerate(items) if isinstance(i, (int, np.integer)) and not isinstance(i, bool)]
+        if arrays and ints:
+            first = tuple(i if k in ints else slice(None) for k, i in enumerate(items) if i is not None
+                          and i is not Ellipsis) if not any(i is Ellipsis for i in items) else None
+            if first is not None:
+                rest = tuple(i for k, i in enumerate(items) if k not in ints)
+                return self[first][rest]
         try:
             self.data[index]
         except IndexError as e:
-            raise IndexError(f"getitem: index {index!r} is invalid for a tensor of shape {self.shape}: {e}") from None
+            raise DimError(f"getitem: index {index!r} is invalid for a tensor of shape {self.shape}: {e}") from None
         return apply("getitem", (self,), (index,))
 
     def __setitem__(self, index, value):
@@ -594,7 +710,7 @@ def broadcast_to(x, shape):
         if np.broadcast_shapes(x.shape, shape) != shape:
             raise ValueError
     except ValueError:
-        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
+        raise ShapeError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
     return apply("broadcast_to", (x,), (shape,))
 
 
@@ -603,14 +719,14 @@ def matmul(a, b):
     broadcast). Rule ``matmul``: ∂L/∂a = g bᵀ, ∂L/∂b = aᵀ g."""
     a, b = lift(a, None, "matmul"), lift(b, a, "matmul")
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul: both operands need at least one dimension, got shapes {a.shape} and {b.shape}")
+        raise ShapeError(f"matmul: both operands need at least one dimension, got shapes {a.shape} and {b.shape}")
     va, vb = a.ndim == 1, b.ndim == 1
     if va:
         a = a.reshape(1, -1)
     if vb:
         b = b.reshape(-1, 1)
     if a.shape[-1] != b.shape[-2]:
-        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align: {a.shape[-1]} (last dim of the "
+        raise ShapeError(f"matmul: shapes {a.shape} and {b.shape} do not align: {a.shape[-1]} (last dim of the "
                          f"first) must equal {b.shape[-2]} (second-to-last of the second)")
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     if a.shape[:-2] != batch:
@@ -635,7 +751,7 @@ def where(cond, a, b):
     try:
         shape = np.broadcast_shapes(c.shape, ta.shape, tb.shape)
     except ValueError:
-        raise ValueError(f"where: condition {c.shape}, a {ta.shape} and b {tb.shape} cannot be broadcast") from None
+        raise ShapeError(f"where: condition {c.shape}, a {ta.shape} and b {tb.shape} cannot be broadcast") from None
     ta = broadcast_to(ta, shape) if ta.requires_grad and ta.shape != shape else ta
     tb = broadcast_to(tb, shape) if tb.requires_grad and tb.shape != shape else tb
     return apply("where", (ta, tb), (np.broadcast_to(c, shape),))
@@ -656,10 +772,10 @@ def cat(tensors, dim=0):
     if not ts:
         raise ValueError("cat: expected a non-empty list of tensors")
     nd = ts[0].ndim
-    d = dim % nd
+    d = dim_index(dim, nd, "cat")
     for t in ts:
         if t.ndim != nd or t.shape[:d] + t.shape[d + 1:] != ts[0].shape[:d] + ts[0].shape[d + 1:]:
-            raise ValueError(f"cat: shapes {[t.shape for t in ts]} differ outside dimension {dim}")
+            raise ShapeError(f"cat: shapes {[t.shape for t in ts]} differ outside dimension {dim}")
     return apply("concatenate", tuple(ts), (d,))
 
 
@@ -670,8 +786,8 @@ def stack(tensors, dim=0):
     """Join along a new axis ``dim`` (a reshape of each, then ``cat``)."""
     ts = [lift(t, None, "stack") for t in tensors]
     if not ts or any(t.shape != ts[0].shape for t in ts):
-        raise ValueError(f"stack: expected tensors of one shape, got {[t.shape for t in ts]}")
-    d = dim % (ts[0].ndim + 1)
+        raise ShapeError(f"stack: expected tensors of one shape, got {[t.shape for t in ts]}")
+    d = dim_index(dim, ts[0].ndim, "stack", extra=1)
     return cat([t.unsqueeze(d) for t in ts], d)
 
 
@@ -748,6 +864,24 @@ exp, log, log1p, tanh, sigmoid, relu, abs, sqrt = (_t(n) for n in ("exp", "log",
                                                                     "relu", "abs", "sqrt"))  # noqa: A001
 
 
+def _floordiv(a, b):
+    a = lift(a, None, "floordiv")
+    b = lift(b, a, "floordiv")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _tmake(np.asarray(np.floor_divide(a.data, b.data)), (), "", (), False)
+
+
+def _remainder(a, b):
+    """a − b·⌊a/b⌋ (⌊a/b⌋ a constant: its derivative is 0 wherever it exists). Integers: numpy's remainder,
+    off the tape."""
+    a = lift(a, None, "remainder")
+    b = lift(b, a, "remainder")
+    if a.dtype.kind in "biu" and b.dtype.kind in "biu":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _tmake(np.asarray(np.remainder(a.data, b.data)), (), "", (), False)
+    return a - b * _floordiv(a, b)
+
+
 def _gapply(name, *args):
     rule = RULES[name]
     n = rule.arity if rule.arity >= 0 else len(args) - 1
@@ -768,6 +902,11 @@ GRAPH = SimpleNamespace(
     log1p=_gfun("log1p"),
     tanh=_gfun("tanh"),
     abs=_gfun("abs"),
+    div=lambda a, b: a / b if isinstance(a, Tensor) or isinstance(b, Tensor) else ARRAY.div(a, b),
+    sin=_gfun("sin"),
+    cos=_gfun("cos"),
+    sinh=_gfun("sinh"),
+    cosh=_gfun("cosh"),
     sign=lambda x: np.sign(raw(x)),
     where=lambda c, a, b: where(raw(c), a, b),
     ind=lambda c: where(raw(c), 1.0, 0.0),

@@ -92,16 +92,10 @@ def _num(x, op):
 
 
 def _apply(name, inputs, args=()):
-    """Run rule ``name`` on Values (the general path: checks for division by zero and complex results)."""
+    """Run rule ``name`` on Values (the general path). Domain edges give what a Tensor gives, as PyTorch:
+    x / 0 = ±inf, 0 / 0 = NaN, log 0 = −inf, a negative base with a non-integer exponent = NaN."""
     rule = RULES[name]
-    try:
-        data = rule.forward(SCALAR, *[v.data for v in inputs], *args)
-    except ZeroDivisionError:
-        raise ZeroDivisionError(f"{name}: division by zero with inputs "
-                                f"{', '.join(repr(v.data) for v in inputs)} and attributes {args}") from None
-    if isinstance(data, complex):
-        raise ValueError(f"{name}: {inputs[0].data!r} ** {args[0] if args else inputs[1].data!r} is complex "
-                         f"(a negative base with a non-integer exponent); expected a real result")
+    data = rule.forward(SCALAR, *[v.data for v in inputs], *args)
     return _make(float(data), tuple(inputs), name, args)
 
 
@@ -255,9 +249,6 @@ class Value(Node):
         if isinstance(other, Value):
             return _apply("powv", (self, other))
         if isinstance(other, numbers.Real) and not isinstance(other, bool):
-            if self.data == 0.0 and other < 0:
-                raise ZeroDivisionError(f"pow: 0.0 ** {other!r} is a division by zero; expected a non-zero base "
-                                        "for a negative exponent")
             return _apply("pow", (self,), (other,))
         raise TypeError(f"pow: the exponent must be an int, a float or a Value, got {type(other).__name__} "
                         f"{other!r}")
@@ -563,6 +554,11 @@ GRAPH = SimpleNamespace(
     log=lambda x: x.log() if isinstance(x, Value) else SCALAR.log(x),
     log1p=lambda x: x.log1p() if isinstance(x, Value) else SCALAR.log1p(x),
     tanh=lambda x: x.tanh() if isinstance(x, Value) else math.tanh(x),
+    div=lambda a, b: _num(a, "div") / b if isinstance(a, Value) or isinstance(b, Value) else SCALAR.div(a, b),
+    sin=lambda x: _apply("sin", (x,)) if isinstance(x, Value) else SCALAR.sin(x),
+    cos=lambda x: _apply("cos", (x,)) if isinstance(x, Value) else SCALAR.cos(x),
+    sinh=lambda x: _apply("sinh", (x,)) if isinstance(x, Value) else SCALAR.sinh(x),
+    cosh=lambda x: _apply("cosh", (x,)) if isinstance(x, Value) else SCALAR.cosh(x),
     abs=lambda x: x.abs() if isinstance(x, Value) else abs(x),
     sign=lambda x: SCALAR.sign(x.data if isinstance(x, Value) else x),
     where=_gwhere,

@@ -59,10 +59,16 @@ def test_softmax_at_logits_plus_minus_1000_is_finite_and_exact():
 
 
 def test_softmax_dim_errors():
-    with pytest.raises(ValueError, match=r"softmax: dim 2 is out of range for an input of shape \(2, 3\)"):
+    # an IndexError (as PyTorch) that is also a ValueError, naming the valid range
+    with pytest.raises(IndexError, match=r"softmax: dimension out of range \(expected to be in range of \[-2, 1\], "
+                                         r"but got 2\)"):
         F.softmax(np.ones((2, 3)), 2)
+    with pytest.raises(ValueError, match="softmax: dimension out of range"):
+        F.softmax(np.ones((2, 3)), -3)
     with pytest.raises(TypeError, match="log_softmax: dim must be an int"):
-        F.log_softmax(np.ones((2, 3)), None)
+        F.log_softmax(np.ones((2, 3)), 1.0)
+    # dim=None is PyTorch's implicit choice: dim 1 for a 2-d input
+    np.testing.assert_allclose(F.log_softmax(np.zeros((2, 3)), None).data, np.full((2, 3), -np.log(3.0)))
 
 
 # ---------------------------------------------------------------------------------------------------- cross entropy

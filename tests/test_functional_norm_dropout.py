@@ -137,7 +137,16 @@ def test_dropout_is_reproducible_from_the_seed_and_draws_the_documented_mask():
     np.testing.assert_array_equal(F.dropout(x, 0.5, generator=np.random.default_rng(9)).data, mask / 0.5)
 
 
-@pytest.mark.parametrize("p", [1.0, -0.1, 1.5, True])
+@pytest.mark.parametrize("p", [-0.1, 1.5, True])
 def test_dropout_p_outside_0_1_is_refused(p):
-    with pytest.raises(ValueError, match=r"dropout: p \(the drop probability\) must be in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"dropout: p \(the drop probability\) must be in \[0, 1\]"):
         F.dropout(np.ones(3), p)
+
+
+def test_dropout_p_one_drops_everything():
+    # as PyTorch: zeros and a zero gradient (not 0/0)
+    x = mg.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    y = F.dropout(x, 1.0)
+    np.testing.assert_array_equal(y.data, [0.0, 0.0, 0.0])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.0])

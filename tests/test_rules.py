@@ -31,7 +31,31 @@ CATALOGUE = {
     "maximum": (lambda a, b: a.max(b) if isinstance(a, Value) else mg.maximum(a, b), [ANY, ANY]),
     "minimum": (lambda a, b: a.min(b) if isinstance(a, Value) else mg.minimum(a, b), [ANY, ANY]),
     "clip": (lambda a: a.clip(-0.5, 0.7), [ANY]),
+    "sin": (lambda a: _fn("sin", a), [ANY]),
+    "cos": (lambda a: _fn("cos", a), [ANY]),
+    "tan": (lambda a: _fn("tan", a), [(-1.2, 1.2)]),
+    "asin": (lambda a: _fn("asin", a), [(-0.9, 0.9)]),
+    "acos": (lambda a: _fn("acos", a), [(-0.9, 0.9)]),
+    "atan": (lambda a: _fn("atan", a), [ANY]),
+    "sinh": (lambda a: _fn("sinh", a), [ANY]),
+    "cosh": (lambda a: _fn("cosh", a), [ANY]),
+    "expm1": (lambda a: _fn("expm1", a), [ANY]),
+    "erf": (lambda a: _fn("erf", a), [ANY]),
+    # piecewise constant: derivative 0 away from the jumps (samples avoid integers and halves by > 1e-3)
+    "floor": (lambda a: _fn("floor", a), [ANY]),
+    "ceil": (lambda a: _fn("ceil", a), [ANY]),
+    "round": (lambda a: _fn("round", a), [ANY]),
+    "trunc": (lambda a: _fn("trunc", a), [ANY]),
+    "sign": (lambda a: _fn("sign", a), [ANY]),
 }
+
+
+def _fn(name, a):
+    """A rule that Value has no method for, applied through the same front as its Tensor form."""
+    if isinstance(a, Value):
+        from microgradnet.value import _apply
+        return _apply(name, (a,))
+    return getattr(a, name)()
 
 
 def _sample(rng, lohi, shape):

@@ -23,15 +23,34 @@ Where each formula comes from (the seeds in ``shared/seeds``):
 
 from ._checks import REDUCTIONS as REDUCTIONS
 from ._checks import TIE_RULES as TIE_RULES
-from .activation import leaky_relu, log_softmax, prelu, relu, sigmoid, softmax, softplus, tanh
+from .activation import (
+    elu,
+    gelu,
+    hardtanh,
+    leaky_relu,
+    log_softmax,
+    logsigmoid,
+    normalize,
+    one_hot,
+    prelu,
+    relu,
+    relu6,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    tanh,
+)
 from .conv import FLAT_MIN_CELLS as FLAT_MIN_CELLS
-from .conv import conv2d
+from .conv import conv1d, conv2d, conv_transpose2d
 from .dense import linear
 from .loss import _label_smoothing as _label_smoothing  # nn.CrossEntropyLoss checks its argument the same way
 from .loss import (
+    binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
     hinge_loss,
+    l1_loss,
     l2_penalty,
     mse_loss,
     multi_margin_loss,
@@ -43,7 +62,9 @@ from .shape import PAD_MODES as PAD_MODES
 from .shape import flatten, pad
 
 __all__ = [
-    "avg_pool2d", "batch_norm", "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout", "flatten",
-    "hinge_loss", "l2_penalty", "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss", "multi_margin_loss",
-    "nll_loss", "pad", "prelu", "relu", "sigmoid", "softmax", "softplus", "tanh",
+    "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv1d", "conv2d",
+    "conv_transpose2d", "cross_entropy", "dropout", "elu", "flatten", "gelu", "hardtanh", "hinge_loss", "l1_loss",
+    "l2_penalty", "leaky_relu", "linear", "log_softmax", "logsigmoid", "max_pool2d", "mse_loss", "multi_margin_loss",
+    "nll_loss", "normalize", "one_hot", "pad", "prelu", "relu", "relu6", "sigmoid", "silu", "softmax", "softplus",
+    "tanh",
 ]

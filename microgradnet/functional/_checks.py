@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Node
+from ..errors import DimError, dim_index
 from ..tensor import Tensor, lift
 
 TIE_RULES = ("first", "split", "all")
@@ -88,19 +89,18 @@ def _check_range(t: np.ndarray, valid: np.ndarray, n_classes: int, op: str) -> N
     bad = valid & ((t < 0) | (t >= n_classes))
     if bad.any():
         pos = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise ValueError(f"{op}: target {int(t[pos])} at position {pos} is out of range for {n_classes} classes "
+        raise DimError(f"{op}: target {int(t[pos])} at position {pos} is out of range for {n_classes} classes "
                          f"(expected 0 ≤ target < {n_classes})")
 
 
 def _dim(x: Tensor, dim, op: str) -> int:
+    """The axis to normalise over, in range (a 0-d input accepts 0 and −1), or a DimError (an IndexError, as
+    PyTorch) naming the valid range. ``None`` is PyTorch's implicit choice: 0 for 0-, 1- and 3-d inputs, else 1."""
+    if dim is None:
+        dim = 0 if x.ndim in (0, 1, 3) else 1
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
         raise TypeError(f"{op}: dim must be an int (the axis to normalise over), got {dim!r}")
-    if x.ndim == 0 or not -x.ndim <= dim < x.ndim:
-        raise ValueError(f"{op}: dim {dim} is out of range for an input of shape {x.shape}")
-    d = int(dim) % x.ndim
-    if x.shape[d] == 0:
-        raise ValueError(f"{op}: dimension {d} of the input (shape {x.shape}) is empty")
-    return d
+    return dim_index(dim, x.ndim, op)
 
 
 def _broadcast_const(v, x: Tensor, op: str, name: str) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Convolution: ``conv2d`` as pad → windows → matmul → reshape (see its docstring)."""
+"""Convolution: ``conv2d`` as pad → windows → matmul → reshape (see its docstring); ``conv1d`` and
+``conv_transpose2d`` as conv2d of a reshaped or spread input."""
 
 from __future__ import annotations
 
@@ -124,3 +125,65 @@ speed does not matter and the windows path draws the textbook im2col graph (wind
 def _scalar_level(*ts: Tensor) -> bool:
     """True while a scalar-level run is recording (one ``Value`` per scalar operation)."""
     return _SCALAR_HOOK["ctx"] is not None or any(t._values is not None for t in ts)
+
+
+def _single(v, name: str, op: str, minimum: int):
+    """An int (or a 1-tuple) for conv1d, as the pair (1-row, v) conv2d takes; strings pass through."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, (tuple, list)) and len(v) == 1:
+        v = v[0]
+    return _pair((minimum, v) if minimum else (0, v), name, op, minimum) if not isinstance(v, (tuple, list)) else \
+        _pair(v, name, op, minimum)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D cross-correlation, y[n, f, i] = b[f] + Σ_c Σ_m xp[n, c, i·s + m·d] · W[f, c, m]: conv2d on a one-row
+    image (input (N, C, L) or (C, L), weight (F, C/groups, K)), so the gradient is conv2d's."""
+    op = "conv1d"
+    x, w = _tensor(input, op), _tensor(weight, op, "weight")
+    if w.ndim != 3:
+        raise ValueError(f"{op}: weight must be 3-D (out_channels, in_channels/groups, kW), got shape {w.shape}")
+    if x.ndim not in (2, 3):
+        raise ValueError(f"{op}: expected a 3-D input (N, C, L) or a 2-D input (C, L), got shape {x.shape}")
+    pad = padding if isinstance(padding, str) else (0, _single(padding, "padding", op, 0)[1])
+    out = conv2d(x.unsqueeze(-2), w.unsqueeze(-2), bias, stride=(1, _single(stride, "stride", op, 1)[1]),
+                 padding=pad, dilation=(1, _single(dilation, "dilation", op, 1)[1]), groups=groups)
+    return out.squeeze(-2)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """The transposed convolution (the gradient of conv2d with respect to its input, used for upsampling):
+    input (N, C_in, H, W), weight (C_in, C_out/groups, kH, kW), output size
+    OH = (H − 1)·s − 2p + d·(kH − 1) + output_padding + 1.
+
+    Composition: spread the input s apart (zeros between its cells: reshape, pad, reshape, slice), pad every side
+    by d·(k − 1) − p (a negative width crops) plus ``output_padding`` at the bottom/right, then a stride-1
+    :func:`conv2d` with the kernel flipped and its channel axes swapped within each group.
+    """
+    op = "conv_transpose2d"
+    from .shape import pad as _fpad
+    x, w = _tensor(input, op), _tensor(weight, op, "weight")
+    if w.ndim != 4:
+        raise ValueError(f"{op}: weight must be 4-D (in_channels, out_channels/groups, kH, kW), got shape {w.shape}")
+    x4, unbatched = _image(x, op)
+    n, c, h, wd = x4.shape
+    if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups < 1 or c % groups:
+        raise ValueError(f"{op}: groups must be a positive int dividing the {c} input channels, got {groups!r}")
+    if w.shape[0] != c:
+        raise ValueError(f"{op}: input of shape {x.shape} has {c} channels but weight of shape {w.shape} expects "
+                         f"{w.shape[0]} (weight is (in_channels, out_channels/groups, kH, kW))")
+    s, p = _pair(stride, "stride", op, 1), _pair(padding, "padding", op, 0)
+    op_, d = _pair(output_padding, "output_padding", op, 0), _pair(dilation, "dilation", op, 1)
+    if op_[0] >= max(s[0], d[0]) or op_[1] >= max(s[1], d[1]):
+        raise ValueError(f"{op}: output_padding {op_} must be smaller than stride {s} or dilation {d}")
+    kh, kw = w.shape[2:]
+    if s != (1, 1):
+        spread = _pad0(x4.reshape(n, c, h, 1, wd, 1), ((0, 0),) * 3 + ((0, s[0] - 1), (0, 0), (0, s[1] - 1)))
+        x4 = spread.reshape(n, c, h * s[0], wd * s[1])[:, :, :(h - 1) * s[0] + 1, :(wd - 1) * s[1] + 1]
+    eh, ew = d[0] * (kh - 1) - p[0], d[1] * (kw - 1) - p[1]
+    x4 = _fpad(x4, (ew, ew + op_[1], eh, eh + op_[0]))
+    g = int(groups)
+    wt = w.reshape(g, c // g, w.shape[1], kh, kw).permute(0, 2, 1, 3, 4).reshape(g * w.shape[1], c // g, kh, kw)
+    out = conv2d(x4, wt[:, :, ::-1, ::-1], bias, stride=1, padding=0, dilation=d, groups=g)
+    return out.reshape(out.shape[1:]) if unbatched else out

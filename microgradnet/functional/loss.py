@@ -1,4 +1,5 @@
-"""Losses: cross-entropy and NLL, MSE, logistic, hinge, multiclass SVM, the L2 penalty."""
+"""Losses: cross-entropy and NLL, MSE, L1, binary cross-entropy (on probabilities and on logits), hinge,
+multiclass SVM, the L2 penalty."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numbers
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, where
 from ._checks import _broadcast_const, _check_range, _check_reduction, _class_labels, _const, _reduce, _tensor
 from .activation import log_softmax, softplus
 
@@ -107,7 +108,10 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     traw = target.data if isinstance(target, Tensor) else np.asarray(target)
     if traw.dtype.kind == "f" and traw.shape == x.shape:
         logp = log_softmax(x, cd)
-        tgt = traw.astype(x.dtype)
+        # a target Tensor stays on the tape: PyTorch differentiates soft targets (∂ℓ/∂t = −w·log p)
+        tgt = target if isinstance(target, Tensor) and target.dtype == x.dtype else traw.astype(x.dtype)
+        if isinstance(target, Tensor) and target.requires_grad and target.dtype != x.dtype:
+            tgt = target.to(x.dtype)
         if eps:
             tgt = tgt * (1.0 - eps) + eps / x.shape[cd]
         prod = logp * tgt
@@ -150,15 +154,19 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
 def mse_loss(input, target, reduction="mean"):
     """ℓ = (x − y)², averaged ('mean'), added ('sum') or elementwise ('none'); EN4553 A2 Q1(a)'s regression loss.
     Shapes must match (no silent broadcasting)."""
-    op = "mse_loss"
+    d = _difference(input, target, reduction, "mse_loss")
+    return _reduce(d * d, reduction)
+
+
+def _difference(input, target, reduction, op: str) -> Tensor:
+    """x − y for a regression loss, after checking the reduction and that the shapes match."""
     _check_reduction(reduction, op)
     x = _tensor(input, op)
     y = _tensor(target, op, "target")
     if x.shape != y.shape:
         raise ValueError(f"{op}: input of shape {x.shape} and target of shape {y.shape} differ; expected the same "
                          "shape")
-    d = x - y
-    return _reduce(d * d, reduction)
+    return x - y
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
@@ -177,7 +185,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     y = _const(target, op, "target")
     if y.shape != x.shape:
         raise ValueError(f"{op}: target of shape {y.shape} must have the input's shape {x.shape}")
-    y = y.astype(x.dtype)
+    # a target Tensor stays on the tape: ∂ℓ/∂y = −x (or pos_weight's form), as PyTorch
+    y = target.to(x.dtype) if isinstance(target, Tensor) and target.requires_grad else y.astype(x.dtype)
     sp = softplus(x)
     if pos_weight is None:
         loss = sp - x * y
@@ -288,3 +297,39 @@ def l2_penalty(params, weight_decay):
         raise ValueError(f"{op}: no parameters given (an empty iterable; a generator such as model.parameters() "
                          "can be used only once)")
     return total * (0.5 * float(weight_decay))
+
+
+def l1_loss(input, target, reduction="mean"):
+    """ℓ = |x − y|, averaged ('mean'), added ('sum') or elementwise ('none'); abs'(0) = 0 (as PyTorch). Shapes
+    must match."""
+    return _reduce(_difference(input, target, reduction, "l1_loss").abs(), reduction)
+
+
+LOG_FLOOR = -100.0
+"""binary_cross_entropy clamps each log at −100, as PyTorch, so a probability of exactly 0 or 1 gives a finite
+loss."""
+
+
+def _clamped_log(p: Tensor) -> Tensor:
+    """max(log p, −100), with a zero gradient (not 0·inf) where the floor holds."""
+    ok = p.data > np.exp(LOG_FLOOR)
+    return where(ok, where(ok, p, 1.0).log(), LOG_FLOOR)
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """ℓ = −w·[y·log p + (1 − y)·log(1 − p)] for probabilities p ∈ [0, 1] (e.g. after a sigmoid), each log clamped
+    at −100 as PyTorch. The target may be soft and is differentiated when it requires grad
+    (∂ℓ/∂y = −w·[log p − log(1 − p)]). Prefer :func:`binary_cross_entropy_with_logits` on logits: it is stable."""
+    op = "binary_cross_entropy"
+    _check_reduction(reduction, op)
+    p = _tensor(input, op)
+    y = _tensor(target, op, "target")
+    if y.shape != p.shape:
+        raise ValueError(f"{op}: target of shape {y.shape} must have the input's shape {p.shape}")
+    if p.data.size and (np.nanmin(p.data) < 0 or np.nanmax(p.data) > 1):
+        raise ValueError(f"{op}: input must hold probabilities in [0, 1], got values from {np.nanmin(p.data):.4g} "
+                         f"to {np.nanmax(p.data):.4g}; for logits use binary_cross_entropy_with_logits")
+    loss = -(y * _clamped_log(p) + (1.0 - y) * _clamped_log(1.0 - p))
+    if weight is not None:
+        loss = loss * _broadcast_const(weight, p, op, "weight")
+    return _reduce(loss, reduction)

@@ -13,18 +13,21 @@ from ._checks import _tensor
 def dropout(input, p=0.5, training=True, generator=None):
     """Inverted dropout: y = x ⊙ M / (1 − p) with M ~ Bernoulli(1 − p) in training, y = x otherwise.
 
-    ``p`` is the probability of DROPPING an element (PyTorch), 0 ≤ p < 1. The mask is drawn from ``generator``
+    ``p`` is the probability of DROPPING an element (PyTorch), 0 ≤ p ≤ 1; p = 1 drops everything (zeros, zero
+    gradient, as PyTorch). The mask is drawn from ``generator``
     (default :func:`microgradnet.generator`, seeded by :func:`microgradnet.manual_seed`) as
     ``generator.random(shape) >= p`` (the closed-form dropout's mask draws the same way) and is a
     constant: ∂L/∂x = g ⊙ M / (1 − p) (EECS 498 HW1 §1.3, scaled). E[M/(1 − p)] = 1, so evaluation needs no
     rescaling (the answer to EECS 498 §7.2 in its inverted form).
     """
     op = "dropout"
-    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= float(p) < 1.0:
-        raise ValueError(f"{op}: p (the drop probability) must be in [0, 1), got {p!r}")
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= float(p) <= 1.0:
+        raise ValueError(f"{op}: p (the drop probability) must be in [0, 1], got {p!r}")
     x = _tensor(input, op)
     if not training:
         return x
+    if p == 1.0:
+        return x * np.zeros(x.shape, dtype=x.dtype)
     if generator is None:
         from ..random import generator as _gen
         generator = _gen()

@@ -59,7 +59,8 @@ def _window_stack(x4: Tensor, k, s, d) -> Tensor:
     return win.permute(4, 5, 0, 1, 2, 3).reshape(k[0] * k[1], n, c, oh, ow)
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, *, tie="first"):
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False, *,
+               tie="first"):
     """y[n, c, i, j] = max over the window  xp[n, c, i·s_h + m·d_h, j·s_w + q·d_w],  0 ≤ m < kH, 0 ≤ q < kW.
 
     CSC 249 HW2 P4, Tsinghua HW1 §1.1, EN4553 A2 Q1. ``stride`` defaults to ``kernel_size``. Padding has −∞
@@ -78,21 +79,35 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     - ``'all'``: every tied cell gets the full gradient — the CSC 249 HW2 P5 rule ("assign the gradient to
       multiple activations which achieve the same maximum value"); not the derivative of anything;
     - ``'split'``: the k tied cells get 1/k each (a symmetric subgradient).
+
+    ``return_indices=True`` also returns, as PyTorch, the int64 position h·W + w (in the unpadded input) of each
+    window's first maximum. Integer inputs pool to integers (padding holds the dtype's lowest value).
     """
     op = "max_pool2d"
     if tie not in TIE_RULES:
         raise ValueError(f"{op}: tie must be 'first', 'split' or 'all', got {tie!r}")
-    x = _tensor(input, op)
+    x = input if isinstance(input, Tensor) and input.dtype.kind in "iu" else _tensor(input, op)
     x4, unbatched = _image(x, op)
     k, s, p, d, e = _pool_geometry(x4, kernel_size, stride, padding, dilation, op, ceil_mode)
+    h, w = x4.shape[2:]
     if p[0] or p[1] or e[0] or e[1]:
-        h, w = x4.shape[2:]
         inside = np.zeros((h + 2 * p[0] + e[0], w + 2 * p[1] + e[1]), dtype=bool)
         inside[p[0]:p[0] + h, p[1]:p[1] + w] = True
-        lowest = np.asarray(np.finfo(x4.dtype).min, dtype=x4.dtype)
+        info = np.finfo if x4.dtype.kind == "f" else np.iinfo
+        lowest = np.asarray(info(x4.dtype).min, dtype=x4.dtype)
         x4 = where(inside, _pad0(x4, ((0, 0), (0, 0), (p[0], p[0] + e[0]), (p[1], p[1] + e[1]))), lowest)
-    out = _window_stack(x4, k, s, d).amax(0, tie=tie)
-    return out.reshape(out.shape[1:]) if unbatched else out
+    stack = _window_stack(x4, k, s, d)
+    out = stack.amax(0, tie=tie)
+    if unbatched:
+        out = out.reshape(out.shape[1:])
+    if not return_indices:
+        return out
+    cell = np.argmax(stack.data, axis=0)  # the first maximum, row-major in the window
+    oh, ow = cell.shape[-2:]
+    rows = np.arange(oh)[:, None] * s[0] + (cell // k[1]) * d[0] - p[0]
+    cols = np.arange(ow)[None, :] * s[1] + (cell % k[1]) * d[1] - p[1]
+    idx = (rows * w + cols).astype(np.int64)
+    return out, Tensor(idx.reshape(out.shape))
 
 
 def _valid_counts(n: int, k: int, s: int, p: int, out: int, include_pad: bool = False) -> np.ndarray:

@@ -45,7 +45,7 @@ def _pad_index(n: int, before: int, after: int, mode: str, op: str, axis: int) -
 
 def pad(input, pad, mode="constant", value=0.0):
     """Pad as ``torch.nn.functional.pad``: ``pad`` = (left, right, top, bottom, …) from the LAST dimension
-    backwards, non-negative.
+    backwards. In ``'constant'`` mode a negative width crops that many cells from that side (as PyTorch).
 
     ``'constant'`` fills with ``value`` (rule ``pad``, then a ``where`` for a non-zero value); ``'reflect'``
     (mirror without the edge), ``'replicate'`` (repeat the edge) and ``'circular'`` (wrap around) are integer-array
@@ -60,13 +60,20 @@ def pad(input, pad, mode="constant", value=0.0):
     if len(pads) % 2 or len(pads) // 2 > x.ndim:
         raise ValueError(f"{op}: pad {tuple(pads)} must have an even length of at most 2 × {x.ndim} (the input has "
                          f"shape {x.shape})")
-    if any(v < 0 for v in pads):
-        raise ValueError(f"{op}: pad {tuple(pads)} must be non-negative")
     if mode not in PAD_MODES:
         raise ValueError(f"{op}: mode must be one of {PAD_MODES}, got {mode!r}")
+    if any(v < 0 for v in pads) and mode != "constant":
+        raise ValueError(f"{op}: pad {tuple(pads)} must be non-negative in mode {mode!r} (negative widths crop only "
+                         "in mode='constant')")
     widths = [(0, 0)] * x.ndim
     for i in range(len(pads) // 2):
         widths[x.ndim - 1 - i] = (pads[2 * i], pads[2 * i + 1])
+    if any(b < 0 or a < 0 for b, a in widths):  # crop first (a slice: rule getitem), then pad what is positive
+        crop = tuple(slice(max(-b, 0), n - max(-a, 0)) for n, (b, a) in zip(x.shape, widths))
+        if any(c.stop < c.start for c in crop):
+            raise ValueError(f"{op}: pad {tuple(pads)} crops more than the input's shape {x.shape} holds")
+        x = x[crop]
+        widths = [(max(b, 0), max(a, 0)) for b, a in widths]
     if mode == "constant":
         out = _pad0(x, tuple(widths))
         if value != 0 and out is not x:

@@ -297,6 +297,42 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
+    def to(self, *args, dtype=None, **kwargs):
+        """Cast every floating parameter and buffer (and its ``.grad``) to ``dtype``, in place, as
+        ``torch.nn.Module.to``: ``to(dtype)``, ``to(dtype=...)``; a device (``'cpu'``) is accepted and ignored.
+        Integer buffers (a batch-norm step count) keep their dtype. Returns self."""
+        for a in args:
+            if not (isinstance(a, str) and a in ("cpu", "cuda", "mps")) and dtype is None:
+                dtype = a
+        if dtype is None:
+            return self
+        dt = np.dtype(dtype)
+        if dt.kind != "f":
+            raise TypeError(f"{type(self).__name__}.to: only floating dtypes apply to a module's parameters, got "
+                            f"{dt}")
+        for m in self.modules():
+            for store in (m._parameters, m._buffers):
+                for t in store.values():
+                    if t is not None and t.data.dtype.kind == "f" and t.data.dtype != dt:
+                        t.data = t.data.astype(dt)
+                        if t.grad is not None:
+                            t.grad = t.grad.astype(dt)
+        return self
+
+    def float(self):
+        """``to(float32)``."""
+        return self.to(np.float32)
+
+    def double(self):
+        """``to(float64)``."""
+        return self.to(np.float64)
+
+    def half(self):
+        return self.to(np.float16)
+
+    def cpu(self):
+        return self
+
     def apply(self, fn):
         """Call ``fn(m)`` on every descendant then on self (children first, as PyTorch); returns self."""
         for m in reversed(list(self.modules())):

@@ -100,10 +100,11 @@ class Sample:
     raises: type | None = None  # a misuse: microgradnet must raise an instance of this builtin class
     out: object = None  # hand-worked expected output (edge points), checked without PyTorch
     grads: tuple | None = None  # hand-worked expected gradients, one per differentiable input
+    fd: bool = True  # False: on a kink or a domain edge, where central differences do not apply
 
 
-def S(*inputs, note="", raises=None, out=None, grads=None, **kwargs):
-    return Sample(tuple(inputs), kwargs, note, raises, out, grads)
+def S(*inputs, note="", raises=None, out=None, grads=None, fd=True, **kwargs):
+    return Sample(tuple(inputs), kwargs, note, raises, out, grads, fd)
 
 
 @dataclass
@@ -148,6 +149,13 @@ def arrays(op: OpInfo, kind: str, index: int, sample: Sample, float_dtype: str) 
     return [x.array(rng, float_dtype) if isinstance(x, Arr) else x for x in sample.inputs]
 
 
+def keyword_args(L, sample: Sample, float_dtype: str) -> dict:
+    """The sample's keyword arguments, tensors (class weights, pos_weight ...) made in the library, never
+    differentiated."""
+    rng = np.random.default_rng(0)
+    return {k: L.t.tensor(v.array(rng, float_dtype)) if isinstance(v, Arr) else v for k, v in sample.kwargs.items()}
+
+
 # ---------------------------------------------------------------------------------------------------- libraries
 def microgradnet_lib():
     import microgradnet as mg
@@ -179,8 +187,9 @@ def to_numpy(L, x):
 
 
 def flat_outputs(L, out) -> list:
-    """The op's result as a list: tensors, numbers and bools in order (tuples and named tuples unpacked)."""
-    if isinstance(out, (tuple, list)):
+    """The op's result as a list: tensors, numbers and bools in order (tuples and named tuples unpacked; a list,
+    as ``tolist`` gives, is one value)."""
+    if isinstance(out, tuple):
         res = []
         for o in out:
             res.extend(flat_outputs(L, o))
@@ -198,10 +207,12 @@ class Run:
     missing: bool = False  # the op's name does not exist in this library
 
 
-def weights_for(outs, seed):
+def weights_for(outs, seed, unit=False):
+    """A fixed weight per output element (U(0.5, 1.5)), or 1 everywhere for edge points (so their hand-worked
+    gradients are plain derivatives)."""
     rng = np.random.default_rng(seed)
-    return [rng.uniform(0.5, 1.5, np.shape(o)) if isinstance(o, np.ndarray) and o.dtype.kind == "f" else None
-            for o in outs]
+    return [(np.ones(np.shape(o)) if unit else rng.uniform(0.5, 1.5, np.shape(o)))
+            if isinstance(o, np.ndarray) and o.dtype.kind == "f" else None for o in outs]
 
 
 def run_case(L, op: OpInfo, kind, index, sample: Sample, float_dtype: str, backward=True) -> Run:
@@ -211,7 +222,7 @@ def run_case(L, op: OpInfo, kind, index, sample: Sample, float_dtype: str, backw
     ins = [to_lib(L, x, s, float_dtype) for x, s in zip(xs, sample.inputs)]
     run = Run()
     try:
-        out = op.call(L, *ins, **sample.kwargs)
+        out = op.call(L, *ins, **keyword_args(L, sample, float_dtype))
     except AttributeError as e:
         run.error, run.missing = e, True
         return run
@@ -223,10 +234,10 @@ def run_case(L, op: OpInfo, kind, index, sample: Sample, float_dtype: str, backw
     diff = [t for t, s in zip(ins, sample.inputs) if isinstance(s, Arr) and s.differentiable(float_dtype)]
     if not (backward and op.grad and diff):
         return run
-    ws = weights_for(run.outs, seed_of(op.name, kind, index) + 1)
+    ws = weights_for(run.outs, seed_of(op.name, kind, index) + 1, unit=kind == "edge")
     loss = None
     for o, w in zip(raw, ws):
-        if w is None or not isinstance(o, L.tensor_type) or not getattr(o, "requires_grad", False):
+        if not _in_loss(L, o, w, float_dtype):
             continue
         term = (o * L.t.tensor(w).to(o.dtype)).sum()
         loss = term if loss is None else loss + term
@@ -243,15 +254,22 @@ def run_case(L, op: OpInfo, kind, index, sample: Sample, float_dtype: str, backw
     return run
 
 
+def _in_loss(L, o, w, float_dtype) -> bool:
+    """An output the loss differentiates: a tensor on the tape in the case's float dtype (a cast to another dtype
+    is checked for its dtype, not by finite differences, whose float32 rounding would swamp the step)."""
+    return (w is not None and isinstance(o, L.tensor_type) and bool(getattr(o, "requires_grad", False))
+            and dtype_name(to_numpy(L, o)) == float_dtype)
+
+
 def loss_of(L, op: OpInfo, kind, index, sample: Sample, float_dtype: str, xs: list) -> float:
     """The weighted loss of :func:`run_case` for given numpy inputs, computed forward only (for finite
     differences)."""
-    ins = [L.t.tensor(x) if isinstance(s, Arr) else x for x, s in zip(xs, sample.inputs)]
-    raw = flat_outputs(L, op.call(L, *ins, **sample.kwargs))
+    ins = [to_lib(L, x, s, float_dtype) for x, s in zip(xs, sample.inputs)]
+    raw = flat_outputs(L, op.call(L, *ins, **keyword_args(L, sample, float_dtype)))
     outs = [to_numpy(L, o) for o in raw]
-    ws = weights_for(outs, seed_of(op.name, kind, index) + 1)
-    return float(sum(np.sum(np.asarray(o, dtype=np.float64) * w) for o, w in zip(outs, ws)
-                     if w is not None and isinstance(o, np.ndarray)))
+    ws = weights_for(outs, seed_of(op.name, kind, index) + 1, unit=kind == "edge")
+    return float(sum(np.sum(np.asarray(o, dtype=np.float64) * w) for r, o, w in zip(raw, outs, ws)
+                     if _in_loss(L, r, w, float_dtype)))
 
 
 def central_differences(L, op, kind, index, sample, eps=1e-6) -> list:

@@ -18,7 +18,11 @@ from .creation import (
     ones,
     ones_like,
     rand,
+    rand_like,
+    randint,
     randn,
+    randn_like,
+    randperm,
     tensor,
     zeros,
     zeros_like,
@@ -68,7 +72,9 @@ from .tensor_ops import (
     argsort,
     asin,
     atan,
+    bmm,
     ceil,
+    chunk,
     clamp,
     clip,
     cos,
@@ -76,6 +82,7 @@ from .tensor_ops import (
     cumsum,
     div,
     divide,
+    dot,
     einsum,
     erf,
     expm1,
@@ -83,6 +90,7 @@ from .tensor_ops import (
     flip,
     floor,
     gather,
+    index_select,
     isclose,
     isfinite,
     isinf,
@@ -95,11 +103,15 @@ from .tensor_ops import (
     max,
     mean,
     min,
+    mm,
     mul,
     multiply,
+    mv,
     neg,
     negative,
+    nonzero,
     norm,
+    outer,
     permute,
     pow,
     prod,
@@ -114,12 +126,14 @@ from .tensor_ops import (
     sinh,
     softmax,
     sort,
+    split,
     square,
     squeeze,
     std,
     sub,
     subtract,
     sum,
+    t,
     tan,
     topk,
     transpose,
@@ -127,6 +141,7 @@ from .tensor_ops import (
     triu,
     true_divide,
     trunc,
+    unbind,
     unsqueeze,
     var,
 )
@@ -134,30 +149,36 @@ from .value import Value, vmax, vmin, vsum
 
 _tensor_ops.install()
 
+from . import functional, nn, optim  # noqa: E402 - as torch.nn: mg.nn.Linear, mg.functional.relu after one import
+
 # dtype names, as torch.float32 ...: numpy accepts each name wherever a dtype goes, and x.dtype == mg.float32 holds
 float16 = half = "float16"
 float32 = "float32"
 float64 = double = "float64"
 int8, int16, int32, int64, uint8 = "int8", "int16", "int32", "int64", "uint8"
 long = "int64"
+float = "float32"  # noqa: A001 - torch.float is float32
+int = "int32"  # noqa: A001 - torch.int is int32
 bool = "bool"  # noqa: A001 - PyTorch's name (torch.bool)
 __version__ = "0.1.0"
 
 tune_allocator()  # see microgradnet/allocator.py; MICROGRADNET_MALLOC_TUNING=0 opts out
 
 __all__ = [
+    "functional", "nn", "optim",
     "AnomalyError", "DimError", "GradcheckError", "RULES", "ShapeError", "Tape", "Tensor", "Value", "abs", "acos",
     "add", "all", "allclose", "allocator_tuned", "amax", "amin", "any", "arange", "arccos", "arcsin", "arctan",
-    "argmax", "argmin", "argsort", "asin", "atan", "bool", "broadcast_to", "cat", "ceil", "clamp", "clip",
-    "concatenate", "cos", "cosh", "cumsum", "detect_anomaly", "div", "divide", "double", "einsum", "empty",
-    "empty_like", "enable_grad", "erf", "exp", "expm1", "eye", "flatten", "flip", "float16", "float32", "float64",
-    "floor", "full", "full_like", "gather", "generator", "grad", "gradcheck", "half", "int16", "int32", "int64",
-    "int8", "is_grad_enabled", "isclose", "isfinite", "isinf", "isnan", "linspace", "log", "log10", "log1p", "log2",
-    "log_softmax", "logsumexp", "long", "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean", "min",
-    "minimum", "mul", "multiply", "neg", "negative", "no_grad", "norm", "ones", "ones_like", "pad", "permute", "pow",
-    "prod", "rand", "randn", "reciprocal", "relu", "repeat", "reshape", "roll", "round", "rsqrt", "rules",
-    "scalar_level", "scope", "sigmoid", "sign", "sin", "sinh", "softmax", "sort", "sqrt", "square", "squeeze",
-    "stack", "std", "sub", "subtract", "sum", "tan", "tanh", "tape", "tensor", "topk", "toposort", "transpose",
-    "tril", "triu", "true_divide", "trunc", "tune_allocator", "uint8", "unsqueeze", "var", "vmax", "vmin", "vsum",
-    "where", "windows", "windows_flat", "zeros", "zeros_like",
+    "argmax", "argmin", "argsort", "asin", "atan", "bmm", "bool", "broadcast_to", "cat", "ceil", "chunk", "clamp",
+    "clip", "concatenate", "cos", "cosh", "cumsum", "detect_anomaly", "div", "divide", "dot", "double", "einsum",
+    "empty", "empty_like", "enable_grad", "erf", "exp", "expm1", "eye", "flatten", "flip", "float", "float16",
+    "float32", "float64", "floor", "full", "full_like", "gather", "generator", "grad", "gradcheck", "half",
+    "index_select", "int", "int16", "int32", "int64", "int8", "is_grad_enabled", "isclose", "isfinite", "isinf",
+    "isnan", "linspace", "log", "log10", "log1p", "log2", "log_softmax", "logsumexp", "long", "manual_seed",
+    "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "mul", "multiply", "mv", "neg",
+    "negative", "no_grad", "nonzero", "norm", "ones", "ones_like", "outer", "pad", "permute", "pow", "prod", "rand",
+    "rand_like", "randint", "randn", "randn_like", "randperm", "reciprocal", "relu", "repeat", "reshape", "roll",
+    "round", "rsqrt", "rules", "scalar_level", "scope", "sigmoid", "sign", "sin", "sinh", "softmax", "sort", "split",
+    "sqrt", "square", "squeeze", "stack", "std", "sub", "subtract", "sum", "t", "tan", "tanh", "tape", "tensor",
+    "topk", "toposort", "transpose", "tril", "triu", "true_divide", "trunc", "tune_allocator", "uint8", "unbind",
+    "unsqueeze", "var", "vmax", "vmin", "vsum", "where", "windows", "windows_flat", "zeros", "zeros_like",
 ]

@@ -93,3 +93,29 @@ def rand(*shape, dtype=None, requires_grad=False, generator=None):
     shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
     g = generator or _default_generator()
     return Tensor(g.random(shape).astype(dtype or np.float64), requires_grad=requires_grad)
+
+
+def randint(low, high=None, size=None, *, dtype=None, generator=None):
+    """Integers uniform in [low, high) (``randint(high, size)`` starts at 0), int64 as PyTorch."""
+    if size is None:
+        low, high, size = 0, low, high
+    if size is None:
+        raise TypeError("randint: size is required, e.g. randint(0, 10, (3,))")
+    g = generator or _default_generator()
+    return Tensor(g.integers(low, high, tuple(size)).astype(dtype or np.int64))
+
+
+def randperm(n, *, dtype=None, generator=None):
+    """A random permutation of 0 … n − 1 (int64), e.g. to shuffle a data set."""
+    g = generator or _default_generator()
+    return Tensor(g.permutation(int(n)).astype(dtype or np.int64))
+
+
+def rand_like(x, dtype=None, requires_grad=False, generator=None):
+    data = raw(x)
+    return rand(data.shape, dtype=dtype or data.dtype, requires_grad=requires_grad, generator=generator)
+
+
+def randn_like(x, dtype=None, requires_grad=False, generator=None):
+    data = raw(x)
+    return randn(data.shape, dtype=dtype or data.dtype, requires_grad=requires_grad, generator=generator)

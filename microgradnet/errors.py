@@ -16,6 +16,10 @@ class OutOfRangeError(ValueError, RuntimeError):
     """A value outside what an op accepts where PyTorch raises RuntimeError (a class index ≥ num_classes)."""
 
 
+class InPlaceError(ValueError, RuntimeError):
+    """An in-place change that would make the recorded graph wrong (PyTorch raises RuntimeError)."""
+
+
 def dim_index(dim, ndim: int, op: str, extra: int = 0) -> int:
     """``dim`` as an index in [0, ndim + extra), or a :class:`DimError` naming the valid range. ``extra`` = 1 for
     ``unsqueeze``, whose new axis may go after the last; a 0-d tensor accepts 0 and −1 (as PyTorch)."""

@@ -22,7 +22,7 @@ import numpy as np
 
 from . import engine
 from .engine import Node, _ids, _state
-from .errors import DimError, ShapeError, dim_index
+from .errors import DimError, InPlaceError, ShapeError, dim_index
 from .mathns import ARRAY
 from .random import generator as generator  # the array front's generator, also at microgradnet.generator
 from .random import manual_seed as manual_seed
@@ -310,8 +310,95 @@ class Tensor(Node):
             self.data.copy(), (), "", (), False)
 
     def zero_(self):
-        self.data[...] = 0
+        """Fill with zeros in place (see :meth:`_inplace` for when in-place is allowed)."""
+        return self._inplace(lambda d: np.multiply(d, 0, out=d), "zero_")
+
+    # in place, as PyTorch: allowed on anything off the tape, and on parameters inside no_grad (the SGD step
+    # ``with no_grad(): w -= lr * w.grad`` keeps w the same leaf); refused on a leaf that requires grad while
+    # recording; a non-leaf on the tape gets the out-of-place result (Python rebinds the name), which has the
+    # values and gradients PyTorch's recorded in-place op has
+    def _inplace(self, f, op, o=None):
+        if self.requires_grad and _state["grad"]:
+            if not self._prev:
+                raise InPlaceError(f"{op}: a leaf tensor that requires grad cannot be changed in place while "
+                                   "gradients are recorded (its graph would be wrong); do the update inside "
+                                   "`with microgradnet.no_grad():`")
+            return None
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            f(self.data)
         return self
+
+    def _iop(self, o, ufunc, op, fallback):
+        if isinstance(o, Tensor) and o.requires_grad and _state["grad"]:
+            return fallback(o)  # the result depends on a recorded tensor: on the tape, out of place
+        od = raw(o) if isinstance(o, Tensor) else np.asarray(o)
+        done = self._inplace(lambda d: ufunc(d, od, out=d, casting="same_kind"), op)
+        return fallback(o) if done is None else done
+
+    def __iadd__(self, o):
+        return self._iop(o, np.add, "+=", self.__add__)
+
+    def __isub__(self, o):
+        return self._iop(o, np.subtract, "-=", self.__sub__)
+
+    def __imul__(self, o):
+        return self._iop(o, np.multiply, "*=", self.__mul__)
+
+    def __itruediv__(self, o):
+        return self._iop(o, np.divide, "/=", self.__truediv__)
+
+    def add_(self, other, *, alpha=1):
+        return self.__iadd__(other if alpha == 1 else raw(other) * alpha)
+
+    def sub_(self, other, *, alpha=1):
+        return self.__isub__(other if alpha == 1 else raw(other) * alpha)
+
+    def mul_(self, other):
+        return self.__imul__(other)
+
+    def div_(self, other):
+        return self.__itruediv__(other)
+
+    def fill_(self, value):
+        return self._inplace(lambda d: d.__setitem__(Ellipsis, raw(value)), "fill_")
+
+    def copy_(self, src):
+        return self._inplace(lambda d: d.__setitem__(Ellipsis, raw(src)), "copy_")
+
+    def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+        return self._inplace(lambda d: np.clip(d, min, max, out=d), "clamp_")
+
+    clip_ = clamp_
+
+    def uniform_(self, a=0.0, b=1.0, generator=None):
+        from .random import generator as _gen
+        g = generator or _gen()
+        return self._inplace(lambda d: d.__setitem__(Ellipsis, g.uniform(a, b, d.shape)), "uniform_")
+
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        from .random import generator as _gen
+        g = generator or _gen()
+        return self._inplace(lambda d: d.__setitem__(Ellipsis, g.normal(mean, std, d.shape)), "normal_")
+
+    # devices: numpy runs on the CPU; code written for PyTorch's .cpu()/.to('cpu') runs unchanged
+    @property
+    def device(self):
+        return "cpu"
+
+    is_cuda = False
+
+    def cpu(self):
+        return self
+
+    def cuda(self, *args, **kwargs):
+        raise RuntimeError("cuda: microgradnet runs on the CPU (numpy); drop .cuda() / use .cpu()")
+
+    def retain_grad(self):
+        """Every node keeps its gradient here (for drawing), so this does nothing."""
+        return self
+
+    def is_floating_point(self):
+        return self.dtype.kind == "f"
 
     # -------------------------------------------------------------------------------------------- backward
     def backward(self, gradient=None, create_graph=False):

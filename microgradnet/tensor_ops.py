@@ -447,6 +447,124 @@ def einsum(equation, *operands):
     return out
 
 
+def t(input):
+    """The transpose of a matrix (a 0-d or 1-d tensor is returned as is), as ``torch.t``."""
+    x = lift(input, None, "t")
+    if x.ndim > 2:
+        raise ShapeError(f"t: expects a tensor with at most 2 dimensions, got shape {x.shape}; use transpose")
+    return x.T if x.ndim == 2 else x
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the given sizes: slices (rule
+    ``getitem``), so each piece's gradient goes back to its own cells."""
+    x = lift(tensor, None, "split")
+    d = dim_index(dim, x.ndim, "split")
+    n = x.shape[d]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        k = int(split_size_or_sections)
+        if k <= 0:
+            raise ValueError(f"split: split_size must be positive, got {k}")
+        sizes = [builtins.min(k, n - i) for i in range(0, n, k)] or [0]
+    else:
+        sizes = [int(v) for v in split_size_or_sections]
+        if builtins.sum(sizes) != n:
+            raise ShapeError(f"split: sizes {sizes} add up to {builtins.sum(sizes)}, not the size {n} of dim {d}")
+    out, start = [], 0
+    for k in sizes:
+        out.append(x[(slice(None),) * d + (slice(start, start + k),)])
+        start += k
+    return tuple(out)
+
+
+def chunk(input, chunks, dim=0):
+    """``chunks`` pieces of ⌈n/chunks⌉ along ``dim`` (fewer when they run out), as ``torch.chunk``."""
+    x = lift(input, None, "chunk")
+    d = dim_index(dim, x.ndim, "chunk")
+    if int(chunks) <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    return split(x, builtins.max(-(-x.shape[d] // int(chunks)), 1), d)
+
+
+def unbind(input, dim=0):
+    """The slices along ``dim``, each without that dim."""
+    x = lift(input, None, "unbind")
+    d = dim_index(dim, x.ndim, "unbind")
+    return tuple(x[(slice(None),) * d + (i,)] for i in range(x.shape[d]))
+
+
+def index_select(input, dim, index):
+    """x picked at the integer ``index`` (1-D) along ``dim``; a repeated index gets both gradients."""
+    x = lift(input, None, "index_select")
+    idx = np.asarray(index.data if isinstance(index, Tensor) else index)
+    if idx.dtype.kind not in "iu" or idx.ndim > 1:
+        raise TypeError(f"index_select: index must be a 1-D integer tensor, got dtype {idx.dtype} shape {idx.shape}")
+    d = dim_index(dim, x.ndim, "index_select")
+    n = x.shape[d] if x.ndim else 1
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise DimError(f"index_select: index out of range for dimension {d} of size {n}: {idx.tolist()}")
+    return x[(slice(None),) * d + (idx.reshape(-1),)]
+
+
+def nonzero(input, *, as_tuple=False):
+    """Indices of the non-zero elements: an (n, ndim) int64 tensor, or one index tensor per dim."""
+    x = lift(input, None, "nonzero")
+    nz = np.nonzero(x.data) if x.ndim else np.nonzero(x.data.reshape(1))
+    if as_tuple:
+        return tuple(_off(i.astype(np.int64)) for i in nz)
+    return _off(np.stack(nz, axis=-1).astype(np.int64).reshape(-1, x.ndim))
+
+
+def _matrices(op, *xs, ndims):
+    ts = [lift(x, None, op) for x in xs]
+    for x, nd in zip(ts, ndims):
+        if x.ndim != nd:
+            raise ShapeError(f"{op}: expected {'-'.join(str(n) for n in ndims)}-d operands, got shapes "
+                             f"{[t.shape for t in ts]}")
+    return ts
+
+
+def mm(input, mat2):
+    """Matrix product of two 2-d tensors (rule ``matmul``)."""
+    a, b = _matrices("mm", input, mat2, ndims=(2, 2))
+    return a @ b
+
+
+def bmm(input, mat2):
+    """Batched matrix product of (b, n, m) and (b, m, p) tensors."""
+    a, b = _matrices("bmm", input, mat2, ndims=(3, 3))
+    return a @ b
+
+
+def mv(input, vec):
+    a, v = _matrices("mv", input, vec, ndims=(2, 1))
+    return a @ v
+
+
+def dot(input, other):
+    """Σ aᵢbᵢ of two 1-d tensors."""
+    a, b = _matrices("dot", input, other, ndims=(1, 1))
+    return a @ b
+
+
+def outer(input, vec2):
+    """aᵢ·bⱼ: a broadcast product (rule ``mul``)."""
+    a, b = _matrices("outer", input, vec2, ndims=(1, 1))
+    return a.reshape(-1, 1) * b.reshape(1, -1)
+
+
+def _expand_as(self, other):
+    return self.expand(*other.shape)
+
+
+def _view_as(self, other):
+    return self.reshape(other.shape)
+
+
+def _type_as(self, other):
+    return self.to(other.dtype)
+
+
 # ---------------------------------------------------------------------------------------------------- module forms
 def _method_form(name):
     def f(input, *args, **kwargs):
@@ -488,6 +606,8 @@ METHODS = dict(
     isfinite=isfinite, isclose=isclose, allclose=allclose, all=all, any=any, prod=prod, cumsum=cumsum,
     logsumexp=logsumexp, norm=norm, flip=flip, roll=roll, repeat=repeat, tril=tril, triu=triu, gather=gather,
     masked_fill=masked_fill, sort=sort, argsort=argsort, topk=topk, softmax=softmax, log_softmax=log_softmax,
+    t=t, split=split, chunk=chunk, unbind=unbind, index_select=index_select, nonzero=nonzero, mm=mm, bmm=bmm, mv=mv,
+    dot=dot, outer=outer, expand_as=_expand_as, view_as=_view_as, reshape_as=_view_as, type_as=_type_as,
 )
 
 

@@ -7,19 +7,35 @@ order with dotted names, ``train()``/``eval()``, ``zero_grad()``, ``state_dict()
 """
 
 from . import init
-from .activation import LeakyReLU, LogSoftmax, PReLU, ReLU, Sigmoid, Softmax, Tanh
+from .activation import (
+    ELU,
+    GELU,
+    Hardtanh,
+    LeakyReLU,
+    LogSigmoid,
+    LogSoftmax,
+    PReLU,
+    ReLU,
+    ReLU6,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+)
 from .container import ModuleList, Sequential
 from .conv import Conv2d
 from .dropout import Dropout
 from .flatten import Flatten
 from .linear import Identity, Linear
-from .loss import BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, MSELoss, MultiMarginLoss, NLLLoss
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, L1Loss, MSELoss, MultiMarginLoss, NLLLoss
 from .micrograd import MLP, Layer, Neuron
 from .module import IncompatibleKeys, Module, Parameter
 from .norm import BatchNorm1d, BatchNorm2d
 from .pooling import AvgPool2d, MaxPool2d
 
 __all__ = [
+    "ELU", "GELU", "Hardtanh", "L1Loss", "LogSigmoid", "ReLU6", "SiLU", "Softplus", "BCELoss",
     "MLP", "AvgPool2d", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv2d", "CrossEntropyLoss", "Dropout",
     "Flatten", "HingeLoss", "Identity", "IncompatibleKeys", "Layer", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss",
     "MaxPool2d", "Module", "ModuleList", "MultiMarginLoss", "NLLLoss", "Neuron", "PReLU", "Parameter", "ReLU",

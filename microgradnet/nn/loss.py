@@ -71,6 +71,25 @@ class MSELoss(_Loss):
         return F.mse_loss(input, target, self.reduction)
 
 
+class L1Loss(_Loss):
+    """|x − y|, see :func:`microgradnet.functional.l1_loss`."""
+
+    def forward(self, input, target):
+        return F.l1_loss(input, target, self.reduction)
+
+
+class BCELoss(_Loss):
+    """Binary cross-entropy on probabilities, see :func:`microgradnet.functional.binary_cross_entropy`."""
+
+    def __init__(self, weight=None, reduction="mean"):
+        super().__init__(reduction)
+        self.register_buffer("weight", None if weight is None else (weight if isinstance(weight, Tensor) else
+                                                                     Tensor(np.asarray(weight, dtype=np.float64))))
+
+    def forward(self, input, target):
+        return F.binary_cross_entropy(input, target, self.weight, self.reduction)
+
+
 class BCEWithLogitsLoss(_Loss):
     """Logistic loss from logits, max(x, 0) − x·y + log(1 + e^(−|x|)), see
     :func:`microgradnet.functional.binary_cross_entropy_with_logits` (EECS 498 HW1 §2)."""

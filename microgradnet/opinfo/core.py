@@ -304,6 +304,8 @@ def same_values(a, b, rtol, atol) -> bool:
     a, b = np.asarray(a), np.asarray(b)
     if a.shape != b.shape:
         return False
+    if a.dtype.kind not in "biuf" or b.dtype.kind not in "biuf":
+        return bool(np.array_equal(a, b))
     if a.dtype.kind in "biu" and b.dtype.kind in "biu":
         return bool(np.array_equal(a, b))
     return bool(np.allclose(a.astype(np.float64), b.astype(np.float64), rtol=rtol, atol=atol, equal_nan=True))

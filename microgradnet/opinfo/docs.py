@@ -13,7 +13,7 @@ from . import CATALOGUE
 from .core import Arr
 
 FAMILIES = ("arithmetic", "comparison", "elementwise", "reduction", "shape", "indexing", "linalg", "creation",
-            "conversion", "activation", "layer", "pooling", "norm", "regulariser", "loss", "module")
+            "conversion", "inplace", "activation", "layer", "pooling", "norm", "regulariser", "loss", "module")
 
 
 def _shapes(op) -> str:

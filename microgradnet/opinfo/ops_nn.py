@@ -126,7 +126,20 @@ LOSSES = [
            [S(A(4, 3, domain="distinct"), I(4, high=3)), S(A(4, 3, domain="distinct"), I(4, high=3), p=2)]),
 ]
 
+def _module_act(name, **kw):
+    def call(L, x):
+        return getattr(L.nn, name)(**kw)(x * 1.0)  # an intermediate: PyTorch refuses inplace on a leaf
+    shown = ", ".join(f"{k}={v!r}" for k, v in kw.items())
+    return OpInfo(f"nn.{name}({shown})", "module", call, [S(A(3, 4, domain="away")), S(A())])
+
+
 MODULES = [
+    *[_module_act(n, **kw) for n, kw in (("ReLU", {"inplace": True}), ("GELU", {}), ("SiLU", {}), ("ELU", {}),
+                                         ("Softplus", {"beta": 2.0}), ("Hardtanh", {}), ("ReLU6", {}),
+                                         ("LogSigmoid", {}), ("LeakyReLU", {"negative_slope": 0.2}))],
+    OpInfo("nn.L1Loss / nn.BCELoss / nn.MSELoss", "module",
+           lambda L, p, y: (L.nn.L1Loss()(p, y), L.nn.BCELoss()(p, y), L.nn.MSELoss(reduction="sum")(p, y)),
+           [S(A(3, 4, domain="unit"), A(3, 4, domain="unit"))]),
     OpInfo("Module.to(dtype) / .float() / .double()", "module",
            lambda L, x: (L.nn.Linear(3, 2).to(L.t.float32)(x.float()).dtype == L.t.float32,
                          L.nn.Linear(3, 2).float()(x.float()).shape, L.nn.Linear(3, 2).double()(x).dtype == L.t.float64,

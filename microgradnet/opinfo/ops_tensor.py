@@ -367,4 +367,71 @@ CONVERSION = [
            lambda L, x: (x.detach(), x.clone(), x.sum().item(), x.tolist()), [S(A(2, 3))]),
 ]
 
-TENSOR_OPS = ARITH + BITWISE + COMPARE + ELEMENTWISE + REDUCTIONS + SHAPE + LINALG + CREATION + CONVERSION
+
+
+def _sgd_step(L, w, x):
+    """The hand-written SGD step of a first course: backward, then ``w -= lr * w.grad`` under no_grad, twice."""
+    for _ in range(2):
+        loss = ((x @ w) ** 2).sum()
+        loss.backward()
+        with L.t.no_grad():
+            w -= 0.1 * (w.grad if L.name == "torch" else L.t.tensor(w.grad))
+            w.grad = None
+    return w.detach().clone(), w.requires_grad, w.is_leaf
+
+
+def _inplace_ops(L, x):
+    y = x.detach().clone()
+    y.add_(1.0)
+    y.mul_(2.0)
+    y.sub_(0.5, alpha=2.0)
+    y.div_(4.0)
+    z = y.clone().clamp_(-0.1, 0.1)
+    y += 1
+    return y, z, y.clone().fill_(3.0), y.clone().zero_()
+
+
+INPLACE = [
+    OpInfo("w -= lr * w.grad (under no_grad)", "inplace", _sgd_step, [S(A(3, 2), A(4, 3, grad=False))],
+           dtypes=("float64",), grad=False,
+           convention="the step runs in place on the leaf: w stays the same leaf that requires grad"),
+    OpInfo("add_ / sub_ / mul_ / div_ / clamp_ / fill_ / zero_ / +=", "inplace", _inplace_ops, [S(A(3, 4))],
+           grad=False),
+    OpInfo("in place on a leaf that requires grad", "inplace", lambda L, w: w.add_(1.0), [], dtypes=("float64",),
+           errors=[S(A(3), raises=RuntimeError)], convention="refused while recording (RuntimeError), as PyTorch"),
+]
+
+MORE_SHAPE = [
+    OpInfo("Tensor.t / torch.t", "shape", lambda L, x: (x.t(), L.t.t(x)), [S(A(2, 3)), S(A(3)), S(A())],
+           errors=[S(A(2, 3, 4), raises=RuntimeError)]),
+    OpInfo("torch.split / Tensor.split", "shape", lambda L, x, k, d=0: (*L.t.split(x, k, d), *x.split(k, d)),
+           [S(A(5, 3), 2), S(A(5, 3), [1, 2], 1), S(A(4, 6), 3, -1)]),
+    OpInfo("torch.chunk / Tensor.chunk", "shape", lambda L, x, k, d=0: (*L.t.chunk(x, k, d), *x.chunk(k, d)),
+           [S(A(5, 3), 2), S(A(6, 3), 3), S(A(4, 7), 3, 1)]),
+    OpInfo("torch.unbind / Tensor.unbind", "shape", lambda L, x, d=0: (*x.unbind(d),), [S(A(3, 2)), S(A(2, 3), 1)]),
+    OpInfo("Tensor.expand_as / view_as / reshape_as / type_as", "shape",
+           lambda L, x, y: (x.expand_as(y), x.expand(3, 4).reshape(-1).view_as(y), x.type_as(y)),
+           [S(A(3, 1), A(3, 4))]),
+    OpInfo("torch.index_select / Tensor.index_select", "indexing",
+           lambda L, x, d, i: (L.t.index_select(x, d, i), x.index_select(d, i)),
+           [S(A(4, 3), 0, V([0, 2, 2], dtype="int64")), S(A(4, 3), 1, V([1], dtype="int64"))],
+           errors=[S(A(4, 3), 0, V([4], dtype="int64"), raises=IndexError)]),
+    OpInfo("torch.nonzero / Tensor.nonzero", "indexing",
+           lambda L, x: (L.t.nonzero(x), x.nonzero(), *L.t.nonzero(x, as_tuple=True)),
+           [S(A(3, 4, domain="bool", dtype="bool")), S(I(5, high=2))], dtypes=(None,), grad=False),
+    OpInfo("torch.mm / bmm / mv / dot / outer", "linalg",
+           lambda L, a, b, c, v: (L.t.mm(a, b), a.mm(b), L.t.bmm(c, c.transpose(1, 2)), L.t.mv(a, v), L.t.dot(v, v),
+                                  L.t.outer(v, b[0])),
+           [S(A(2, 3), A(3, 4), A(2, 2, 3), A(3))], errors=[S(A(2, 3), A(2, 3), A(2, 2, 3), A(3),
+                                                              raises=RuntimeError)]),
+    OpInfo("Tensor.cpu / .device / .to('cpu') / is_floating_point", "conversion",
+           lambda L, x: (x.cpu(), str(x.device), x.to("cpu"), x.is_floating_point()), [S(A(2, 3))],
+           dtypes=("float64",)),
+    OpInfo("torch.randint / randperm / rand_like / randn_like (shape, dtype)", "creation",
+           lambda L, x: (L.t.randint(0, 5, (2, 3)).shape, L.t.randint(0, 5, (2, 3)).dtype == L.t.int64,
+                         sorted(L.t.randperm(5).tolist()), L.t.rand_like(x).shape, L.t.randn_like(x).dtype == x.dtype),
+           [S(A(2, 3))], grad=False),
+]
+
+TENSOR_OPS = (ARITH + BITWISE + COMPARE + ELEMENTWISE + REDUCTIONS + SHAPE + LINALG + CREATION + CONVERSION + INPLACE
+              + MORE_SHAPE)

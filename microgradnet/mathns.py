@@ -47,10 +47,12 @@ def _sign(x: float) -> float:
 
 
 def _pow(a: float, p: float) -> float:
+    if a < 0.0 and p != math.floor(p) and math.isfinite(p):  # (−inf) ** 0.5 is inf in Python, NaN in numpy/PyTorch
+        return _NAN
     try:
         r = a ** p
-    except ZeroDivisionError:  # 0 ** negative: inf, as numpy and PyTorch
-        return _INF
+    except ZeroDivisionError:  # 0 ** negative: inf, −inf for −0.0 and an odd exponent (IEEE, numpy, PyTorch)
+        return math.copysign(_INF, a) if p == math.floor(p) and int(p) % 2 else _INF
     except OverflowError:
         return _INF
     return _NAN if isinstance(r, complex) else r  # a negative base with a non-integer exponent: NaN, as numpy
@@ -126,7 +128,10 @@ def _np_log1p(x):
 
 def _np_pow(a, p):
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return np.power(a, p)
+        r = np.power(a, p)
+    if np.ndim(p) == 0 and np.isfinite(p) and p != np.floor(p):
+        r = np.where(np.isneginf(a), np.nan, r)  # (−inf)^(−½) is 0 in numpy, NaN in PyTorch (as any negative base)
+    return r
 
 
 def _np_exp(x):

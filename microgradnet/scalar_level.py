@@ -143,8 +143,12 @@ def _reduce(name, x, attrs):
     out = np.empty(lead, dtype=object)
     for idx in np.ndindex(lead):
         row = list(flat[idx])
-        out[idx] = value.vsum(row) if name == "sum" else (value.vmax(row, tie) if name == "amax"
-                                                          else value.vmin(row, tie))
+        if name == "sum":
+            out[idx] = value.vsum(row)
+        elif name == "prod":
+            out[idx] = value.vprod(row)
+        else:
+            out[idx] = value.vmax(row, tie) if name == "amax" else value.vmin(row, tie)
     if keepdims:
         out = out.reshape(tuple(1 if i in axes else n for i, n in enumerate(x.shape)))
     return out

@@ -528,6 +528,11 @@ def vsum(values):
     return _nary("sum", values, (None, False))
 
 
+def vprod(values):
+    """Π values as one n-ary node (rule ``prod``): the derivative for each is the product of the others."""
+    return _nary("prod", values, (None, False))
+
+
 def vmax(values, tie="split"):
     """max(values) as one n-ary node (rule ``amax``), gradient routed by ``tie`` ('split', 'first', 'all')."""
     return _nary("amax", values, (None, False, tie))

@@ -150,3 +150,54 @@ def test_value_edges_match_pytorch_conventions_by_hand():
     y = z.log()
     y.backward()
     assert (y.data, z.grad) == (-math.inf, math.inf)
+
+
+# every elementwise rule at its domain edges, through both fronts (issue 13: Value and Tensor agree)
+EDGE_POINTS = (0.0, -0.0, 1.0, -1.0, 2.0, -2.0, 0.5, 1000.0, -1000.0, math.inf, -math.inf)
+BINARY_POINTS = (0.0, 1.0, -1.0, 2.0, 0.5, -0.5)
+ATTRS = {"pow": [(p,) for p in (0, 1, 2, 3, 0.5, -0.5, -1, -2, 1 / 3)], "leaky_relu": [(0.1,)],
+         "clip": [(0.0, 1.0), (None, 0.5), (-0.5, None)]}
+
+
+def _value_front(name, xs, attrs):
+    from microgradnet.value import _apply
+    vs = [mg.Value(x) for x in xs]
+    out = _apply(name, tuple(vs), attrs)
+    out.backward()
+    return out.data, [v.grad for v in vs]
+
+
+def _tensor_front(name, xs, attrs):
+    from microgradnet.tensor import apply
+    ts = [mg.tensor(np.array(x), requires_grad=True) for x in xs]
+    out = apply(name, tuple(ts), attrs)
+    out.backward(np.ones(()))
+    return float(out.data), [float(t.grad) for t in ts]
+
+
+@pytest.mark.parametrize("name", sorted(n for n, r in mg.RULES.items() if r.kind == "elementwise"
+                                        and n != "where"))
+def test_value_and_tensor_agree_at_every_domain_edge_of_every_rule(name):
+    r = mg.RULES[name]
+    points = [(a,) for a in EDGE_POINTS] if r.arity == 1 else [(a, b) for a in BINARY_POINTS for b in BINARY_POINTS]
+    for attrs in ATTRS.get(name, [()]):
+        for xs in points:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                v_out, v_grads = _value_front(name, xs, attrs)
+                t_out, t_grads = _tensor_front(name, xs, attrs)
+            assert _same(v_out, t_out), f"{name}{xs} {attrs}: Value {v_out}, Tensor {t_out}"
+            for i, (gv, gt) in enumerate(zip(v_grads, t_grads)):
+                assert _same(gv, gt), f"{name}{xs} {attrs}: ∂/∂input{i} Value {gv}, Tensor {gt}"
+
+
+def test_prod_at_scalar_level_matches_tensor_level():
+    x = mg.tensor([[2.0, 0.0, 3.0], [1.5, -2.0, 0.5]], requires_grad=True)
+    x.prod(1).sum().backward()
+    want = x.grad.copy()
+    x.grad = None
+    with mg.scalar_level():
+        out = x.prod(1).sum()
+    out.backward()
+    np.testing.assert_array_equal(x.grad, want)
+    np.testing.assert_array_equal(want, [[0.0, 6.0, 0.0], [-1.0, 0.75, -3.0]])  # products of the others

@@ -161,12 +161,14 @@ def microgradnet_lib():
     import microgradnet as mg
     import microgradnet.functional as F
     import microgradnet.nn as nn
+    import microgradnet.optim  # noqa: F401 - L.t.optim, as torch.optim
     return SimpleNamespace(name="microgradnet", t=mg, F=F, nn=nn, tensor_type=mg.Tensor)
 
 
 def torch_lib():
     import torch
     import torch.nn.functional as F
+    import torch.optim  # noqa: F401
     torch.set_default_dtype(torch.float64)  # microgradnet's default; dtypes are compared with this set
     return SimpleNamespace(name="torch", t=torch, F=F, nn=torch.nn, tensor_type=torch.Tensor)
 

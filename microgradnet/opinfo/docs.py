@@ -13,7 +13,8 @@ from . import CATALOGUE
 from .core import Arr
 
 FAMILIES = ("arithmetic", "comparison", "elementwise", "reduction", "shape", "indexing", "linalg", "creation",
-            "conversion", "inplace", "activation", "layer", "pooling", "norm", "regulariser", "loss", "module")
+            "conversion", "inplace", "activation", "layer", "pooling", "norm", "regulariser", "loss", "module",
+            "optimizer")
 
 
 def _shapes(op) -> str:

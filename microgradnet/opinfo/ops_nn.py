@@ -147,4 +147,80 @@ MODULES = [
            [S(A(4, 3))], dtypes=("float64",), grad=False),
 ]
 
-NN_OPS = ACTIVATIONS + LAYERS + LOSSES + MODULES
+def _set(L, module, **values):
+    """Give a module's parameters fixed values (under no_grad, in place), so both libraries compute the same."""
+    with L.t.no_grad():
+        for name, v in values.items():
+            getattr(module, name).copy_(v)
+    return module
+
+
+def _linear(L, x, w, b):
+    return _set(L, L.nn.Linear(3, 2), weight=w, bias=b)(x)
+
+
+def _conv(L, x, w, b, **k):
+    return _set(L, L.nn.Conv2d(2, 3, 3, **k), weight=w, bias=b)(x)
+
+
+def _batchnorm(L, x, w, b):
+    bn = _set(L, L.nn.BatchNorm2d(3), weight=w, bias=b)
+    y = bn(x)
+    y2 = bn(x * 2.0)
+    bn.eval()
+    return y, y2, bn(x), bn.running_mean.detach().clone(), bn.running_var.detach().clone()
+
+
+def _sequential(L, x, w1, w2):
+    net = L.nn.Sequential(L.nn.Linear(4, 3, bias=False), L.nn.ReLU(), L.nn.Linear(3, 2, bias=False))
+    _set(L, net[0], weight=w1)
+    _set(L, net[2], weight=w2)
+    return net(x), L.nn.CrossEntropyLoss()(net(x), L.t.tensor([0, 1, 1]))
+
+
+def _optimizer(name, **kw):
+    def call(L, w0, x):
+        w = w0.detach().clone().requires_grad_(True)
+        opt = getattr(L.t.optim, name)([w], **kw)
+        seen = []
+        for _ in range(3):
+            opt.zero_grad()
+            loss = ((x @ w).tanh() ** 2).sum()
+            loss.backward()
+            opt.step()
+            seen.append(w.detach().clone())
+        return tuple(seen)
+    shown = ", ".join(f"{k}={v!r}" for k, v in kw.items())
+    return OpInfo(f"optim.{name}({shown})", "optimizer", call, [S(A(3, 2, grad=False), A(4, 3, grad=False))],
+                  grad=False, dtypes=("float64",), convention="three steps of the same loss, parameters compared")
+
+
+OPTIMIZERS = [
+    _optimizer("SGD", lr=0.1), _optimizer("SGD", lr=0.1, momentum=0.9), _optimizer("SGD", lr=0.1, momentum=0.9,
+                                                                                   nesterov=True),
+    _optimizer("SGD", lr=0.1, weight_decay=0.01), _optimizer("Adam", lr=0.01),
+    _optimizer("Adam", lr=0.01, weight_decay=0.1), _optimizer("RMSprop", lr=0.01),
+    _optimizer("RMSprop", lr=0.01, momentum=0.5, centered=True),
+]
+
+F64 = ("float64",)  # a module's parameters are float64 (PyTorch refuses to mix a float32 input with them)
+LAYER_MODULES = [
+    OpInfo("nn.Linear", "module", _linear, [S(A(4, 3), A(2, 3, grad=False), A(2, grad=False))], dtypes=F64),
+    OpInfo("nn.Conv2d", "module", _conv, [S(A(2, 2, 5, 5), A(3, 2, 3, 3, grad=False), A(3, grad=False)),
+                                          S(A(1, 2, 6, 5), A(3, 2, 3, 3, grad=False), A(3, grad=False), stride=2,
+                                            padding=1)], dtypes=F64),
+    OpInfo("nn.BatchNorm2d (train, running stats, eval)", "module", _batchnorm,
+           [S(A(4, 3, 2, 2), A(3, grad=False), A(3, grad=False), fd=False,
+              note="the running statistics are buffers, updated off the tape: not a function of x to differentiate")],
+           dtypes=F64),
+    OpInfo("nn.MaxPool2d / nn.AvgPool2d / nn.Flatten", "module",
+           lambda L, x: (L.nn.MaxPool2d(2)(x), L.nn.AvgPool2d(2, stride=1)(x), L.nn.Flatten()(x),
+                         L.nn.MaxPool2d(3, stride=2, padding=1)(x)), [S(A(2, 2, 4, 4, domain="distinct"))]),
+    OpInfo("nn.Sequential + nn.CrossEntropyLoss", "module", _sequential,
+           [S(A(3, 4), A(3, 4, grad=False), A(2, 3, grad=False))], dtypes=F64),
+    OpInfo("nn.Softmax / nn.LogSoftmax / nn.Dropout (eval) / nn.Identity", "module",
+           lambda L, x: (L.nn.Softmax(dim=1)(x), L.nn.LogSoftmax(1)(x), L.nn.Dropout(0.5).eval()(x),
+                         L.nn.Identity()(x)), [S(A(3, 4))]),
+]
+
+NN_OPS = ACTIVATIONS + LAYERS + LOSSES + MODULES + LAYER_MODULES + OPTIMIZERS

@@ -610,7 +610,11 @@ class Tensor(Node):
         return self ** 0.5
 
     def clip(self, min=None, max=None):  # noqa: A002 - PyTorch's names
-        """Clamp to [min, max]; the gradient passes where min ≤ x ≤ max (bounds included)."""
+        """Clamp to [min, max]; the gradient passes where min ≤ x ≤ max (bounds included). Tensor bounds go
+        through maximum/minimum (a tie splits the gradient)."""
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            out = self if min is None else maximum(self, min)
+            return out if max is None else minimum(out, max)
         return apply("clip", (self,), (min, max))
 
     clamp = clip
@@ -698,8 +702,12 @@ class Tensor(Node):
         return self._arg(np.argmin, dim, keepdim, "argmin")
 
     # -------------------------------------------------------------------------------------------- shape
-    def reshape(self, *shape):
-        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    def reshape(self, *shape, **kwargs):
+        """The same data in another shape (one −1 entry is inferred); ``reshape(2, 3)``, ``reshape((2, 3))`` or
+        ``reshape(shape=(2, 3))``."""
+        if not shape:
+            shape = kwargs.get("shape", kwargs.get("size", ()))
+        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
         try:
             new = np.empty(self.shape, dtype=bool).reshape(shape).shape
         except ValueError:
@@ -736,7 +744,8 @@ class Tensor(Node):
         drop = {dim_index(d, self.ndim, "squeeze") for d in dims}
         return self.reshape(tuple(n for i, n in enumerate(self.shape) if not (i in drop and n == 1)))
 
-    def permute(self, *axes):
+    def permute(self, *axes, dims=None):
+        axes = axes or tuple(dims or ())
         axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
         if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
             raise ShapeError(f"permute: {axes} is not a permutation of the {self.ndim} axes of shape {self.shape}")
@@ -752,7 +761,8 @@ class Tensor(Node):
         axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
         return self.permute(*axes)
 
-    def expand(self, *shape):
+    def expand(self, *shape, size=None):
+        shape = shape or tuple(size or ())
         shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
         lead = len(shape) - self.ndim
         shape = tuple(self.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))

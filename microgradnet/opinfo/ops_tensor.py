@@ -433,5 +433,18 @@ MORE_SHAPE = [
            [S(A(2, 3))], grad=False),
 ]
 
-TENSOR_OPS = (ARITH + BITWISE + COMPARE + ELEMENTWISE + REDUCTIONS + SHAPE + LINALG + CREATION + CONVERSION + INPLACE
+KEYWORDS = [
+    OpInfo("keyword forms (dim=, keepdim=, dims=, shape=, ...)", "shape",
+           lambda L, x: (x.sum(dim=1, keepdim=True), x.mean(dim=(0, 1)), x.unsqueeze(dim=0), x.squeeze(dim=-1),
+                         x.transpose(dim0=0, dim1=2), x.permute(dims=(2, 0, 1)), x.reshape(shape=(6, 2)),
+                         x.flatten(start_dim=1), L.t.cat(tensors=[x, x], dim=1), x.softmax(dim=-1),
+                         x.argmax(dim=-1), *x.max(dim=1, keepdim=True), x.amax(dim=(0, 2)), x.logsumexp(dim=2),
+                         x.cumsum(dim=0), x.var(dim=1, unbiased=False), x.std(dim=0, keepdim=True)),
+           [S(A(2, 3, 2, domain="distinct"))]),
+    OpInfo("clamp with tensor bounds", "elementwise",
+           lambda L, x, lo, hi: (L.t.clamp(x, lo, hi), x.clamp(min=lo, max=hi), x.clamp(min=lo)),
+           [S(A(3, 4), A(4, grad=False), A(3, 4, domain="pos", grad=False))]),
+]
+
+TENSOR_OPS = (KEYWORDS + ARITH + BITWISE + COMPARE + ELEMENTWISE + REDUCTIONS + SHAPE + LINALG + CREATION + CONVERSION + INPLACE
               + MORE_SHAPE)

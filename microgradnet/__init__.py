@@ -6,7 +6,7 @@ tape through one table of rules (:data:`microgradnet.rules.RULES`); ``backward``
 
 from . import rules
 from . import tensor_ops as _tensor_ops
-from .allocator import allocator_tuned, tune_allocator
+from . import value_fast as value_fast  # Value's specialisations, derived from the table (see that module)
 from .creation import (
     arange,
     empty,
@@ -41,6 +41,7 @@ from .tensor import (
     cat,
     concatenate,
     exp,
+    from_numpy,
     log,
     log1p,
     matmul,
@@ -162,23 +163,20 @@ int = "int32"  # noqa: A001 - torch.int is int32
 bool = "bool"  # noqa: A001 - PyTorch's name (torch.bool)
 __version__ = "0.1.0"
 
-tune_allocator()  # see microgradnet/allocator.py; MICROGRADNET_MALLOC_TUNING=0 opts out
-
 __all__ = [
-    "functional", "nn", "optim",
     "AnomalyError", "DimError", "GradcheckError", "RULES", "ShapeError", "Tape", "Tensor", "Value", "abs", "acos",
-    "add", "all", "allclose", "allocator_tuned", "amax", "amin", "any", "arange", "arccos", "arcsin", "arctan",
-    "argmax", "argmin", "argsort", "asin", "atan", "bmm", "bool", "broadcast_to", "cat", "ceil", "chunk", "clamp",
-    "clip", "concatenate", "cos", "cosh", "cumsum", "detect_anomaly", "div", "divide", "dot", "double", "einsum",
-    "empty", "empty_like", "enable_grad", "erf", "exp", "expm1", "eye", "flatten", "flip", "float", "float16",
-    "float32", "float64", "floor", "full", "full_like", "gather", "generator", "grad", "gradcheck", "half",
+    "add", "all", "allclose", "amax", "amin", "any", "arange", "arccos", "arcsin", "arctan", "argmax", "argmin",
+    "argsort", "asin", "atan", "bmm", "bool", "broadcast_to", "cat", "ceil", "chunk", "clamp", "clip", "concatenate",
+    "cos", "cosh", "cumsum", "detect_anomaly", "div", "divide", "dot", "double", "einsum", "empty", "empty_like",
+    "enable_grad", "erf", "exp", "expm1", "eye", "flatten", "flip", "float", "float16", "float32", "float64",
+    "floor", "from_numpy", "full", "full_like", "functional", "gather", "generator", "grad", "gradcheck", "half",
     "index_select", "int", "int16", "int32", "int64", "int8", "is_grad_enabled", "isclose", "isfinite", "isinf",
     "isnan", "linspace", "log", "log10", "log1p", "log2", "log_softmax", "logsumexp", "long", "manual_seed",
     "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "mul", "multiply", "mv", "neg",
-    "negative", "no_grad", "nonzero", "norm", "ones", "ones_like", "outer", "pad", "permute", "pow", "prod", "rand",
-    "rand_like", "randint", "randn", "randn_like", "randperm", "reciprocal", "relu", "repeat", "reshape", "roll",
-    "round", "rsqrt", "rules", "scalar_level", "scope", "sigmoid", "sign", "sin", "sinh", "softmax", "sort", "split",
-    "sqrt", "square", "squeeze", "stack", "std", "sub", "subtract", "sum", "t", "tan", "tanh", "tape", "tensor",
-    "topk", "toposort", "transpose", "tril", "triu", "true_divide", "trunc", "tune_allocator", "uint8", "unbind",
-    "unsqueeze", "var", "vmax", "vmin", "vsum", "where", "windows", "windows_flat", "zeros", "zeros_like",
+    "negative", "nn", "no_grad", "nonzero", "norm", "ones", "ones_like", "optim", "outer", "pad", "permute", "pow",
+    "prod", "rand", "rand_like", "randint", "randn", "randn_like", "randperm", "reciprocal", "relu", "repeat",
+    "reshape", "roll", "round", "rsqrt", "rules", "scalar_level", "scope", "sigmoid", "sign", "sin", "sinh",
+    "softmax", "sort", "split", "sqrt", "square", "squeeze", "stack", "std", "sub", "subtract", "sum", "t", "tan",
+    "tanh", "tape", "tensor", "topk", "toposort", "transpose", "tril", "triu", "true_divide", "trunc", "uint8",
+    "unbind", "unsqueeze", "var", "vmax", "vmin", "vsum", "where", "windows", "windows_flat", "zeros", "zeros_like",
 ]

@@ -41,7 +41,6 @@ from .activation import (
     softplus,
     tanh,
 )
-from .conv import FLAT_MIN_CELLS as FLAT_MIN_CELLS
 from .conv import conv1d, conv2d, conv_transpose2d
 from .dense import linear
 from .loss import _label_smoothing as _label_smoothing  # nn.CrossEntropyLoss checks its argument the same way

@@ -132,7 +132,9 @@ def _np_pow(a, p):
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         r = np.power(a, p)
     if np.ndim(p) == 0 and np.isfinite(p) and p != np.floor(p):
-        r = np.where(np.isneginf(a), np.nan, r)  # (−inf)^(−½) is 0 in numpy, NaN in PyTorch (as any negative base)
+        neg = np.isneginf(a)  # (−inf)^(−½) is 0 in numpy, NaN in PyTorch (as for any negative base)
+        if neg.any():
+            r = np.where(neg, np.nan, r)
     return r
 
 

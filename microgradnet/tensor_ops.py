@@ -565,6 +565,144 @@ def _type_as(self, other):
     return self.to(other.dtype)
 
 
+def _compare(f):
+    def g(input, other):
+        x = lift(input, None, f.__name__)
+        return _off(f(x.data, other.data if isinstance(other, Tensor) else other))
+    g.__name__ = f.__name__
+    g.__doc__ = f"Elementwise ``{f.__name__}`` (a bool tensor, off the tape)."
+    return g
+
+
+eq, ne, lt, le, gt, ge = (_compare(f) for f in (np.equal, np.not_equal, np.less, np.less_equal, np.greater,
+                                                np.greater_equal))
+logical_and, logical_or, logical_xor = (_compare(f) for f in (np.logical_and, np.logical_or, np.logical_xor))
+greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
+
+
+def logical_not(input):
+    return _off(np.logical_not(lift(input, None, "logical_not").data))
+
+
+def equal(input, other) -> bool:
+    """True when both have the same shape and elements."""
+    a, b = lift(input, None, "equal"), lift(other, None, "equal")
+    return a.shape == b.shape and bool(np.array_equal(a.data, b.data))
+
+
+def numel(input) -> int:
+    return lift(input, None, "numel").data.size
+
+
+def masked_select(input, mask):
+    """The elements where ``mask`` (broadcast to x's shape) is True, as a 1-d tensor (boolean indexing)."""
+    x = lift(input, None, "masked_select")
+    mk = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    return x[np.broadcast_to(mk, x.shape)]
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """The diagonal x[..., i, i + offset] of the (dim1, dim2) planes, moved to the last axis (integer indexing)."""
+    x = lift(input, None, "diagonal")
+    d1, d2 = dim_index(dim1, x.ndim, "diagonal"), dim_index(dim2, x.ndim, "diagonal")
+    rest = [a for a in range(x.ndim) if a not in (d1, d2)]
+    x = x.permute(*rest, d1, d2)
+    n, m = x.shape[-2:]
+    rows = np.arange(builtins.max(0, -offset), builtins.min(n, m - offset)) if m - offset > 0 else np.arange(0)
+    return x[(Ellipsis, rows, rows + offset)]
+
+
+def diag(input, diagonal=0):
+    """A 1-d tensor → the square matrix with it on diagonal ``diagonal`` (a constant 0/1 matrix times it, so the
+    gradient is read back off that diagonal); a 2-d tensor → its diagonal."""
+    x = lift(input, None, "diag")
+    if x.ndim == 2:
+        return globals()["diagonal"](x, diagonal)
+    if x.ndim != 1:
+        raise ShapeError(f"diag: expects a 1-d or 2-d tensor, got shape {x.shape}")
+    n, k = x.shape[0], int(diagonal)
+    m = n + builtins.abs(k)
+    place = np.zeros((m * m, n), dtype=x.dtype if x.dtype.kind == "f" else np.float64)
+    i = np.arange(n)
+    place[(i + builtins.max(-k, 0)) * m + i + builtins.max(k, 0), i] = 1.0
+    if x.dtype.kind != "f":
+        return _off((place @ x.data).reshape(m, m).astype(x.dtype))
+    return (Tensor(place) @ x).reshape(m, m)
+
+
+def trace(input):
+    """Σ of the main diagonal of a matrix."""
+    return diagonal(input).sum()
+
+
+def clamp_min(input, min):  # noqa: A002
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):  # noqa: A002
+    return clamp(input, max=max)
+
+
+def diff(input, n=1, dim=-1):
+    """x[1:] − x[:-1] along ``dim``, ``n`` times (slices and a subtraction)."""
+    x = lift(input, None, "diff")
+    d = dim_index(dim, x.ndim, "diff")
+    for _ in range(int(n)):
+        x = x[(slice(None),) * d + (slice(1, None),)] - x[(slice(None),) * d + (slice(None, -1),)]
+    return x
+
+
+def logaddexp(input, other):
+    """log(eᵃ + eᵇ) = M + log(e^(a−M) + e^(b−M)) with M = max(a, b) a constant (no overflow)."""
+    a, b = lift(input, None, "logaddexp"), lift(other, None, "logaddexp")
+    m = np.maximum(a.data, b.data)
+    m = np.where(np.isfinite(m), m, 0).astype(np.result_type(a.data, b.data), copy=False)
+    return ((a - m).exp() + (b - m).exp()).log() + m
+
+
+def lerp(input, end, weight):
+    """input + weight·(end − input)."""
+    a = lift(input, None, "lerp")
+    return a + (end - a) * weight
+
+
+def exp2(input):
+    """2^x (rule ``powv`` with a constant base)."""
+    return 2.0 ** lift(input, None, "exp2")
+
+
+def logit(input, eps=None):
+    """log(p / (1 − p)) = log p − log(1 − p); ``eps`` clamps p to [eps, 1 − eps] first."""
+    p = lift(input, None, "logit")
+    if eps is not None:
+        p = p.clip(eps, 1.0 - eps)
+    return p.log() - (-p).log1p()
+
+
+def xlogy(input, other):
+    """x·log y, 0 where x = 0 (y = 0 included, with a zero gradient there)."""
+    x, y = lift(input, None, "xlogy"), lift(other, None, "xlogy")
+    zero = np.broadcast_to(x.data == 0, np.broadcast_shapes(x.shape, y.shape))
+    return where(zero, 0.0, x * where(zero, 1.0, y).log())
+
+
+def _new(fill):
+    def f(self, *size, dtype=None, requires_grad=False):
+        size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+        data = np.full(size, fill if not callable(fill) else 0, dtype=dtype or self.dtype)
+        return Tensor(data, requires_grad=requires_grad)
+    return f
+
+
+def _new_full(self, size, fill_value, dtype=None, requires_grad=False):
+    return Tensor(np.full(tuple(size), fill_value, dtype=dtype or self.dtype), requires_grad=requires_grad)
+
+
+def _new_tensor(self, data, dtype=None, requires_grad=False):
+    return Tensor(np.array(data.data if isinstance(data, Tensor) else data, dtype=dtype or self.dtype),
+                  requires_grad=requires_grad)
+
+
 # ---------------------------------------------------------------------------------------------------- module forms
 def _method_form(name):
     def f(input, *args, **kwargs):
@@ -608,6 +746,11 @@ METHODS = dict(
     masked_fill=masked_fill, sort=sort, argsort=argsort, topk=topk, softmax=softmax, log_softmax=log_softmax,
     t=t, split=split, chunk=chunk, unbind=unbind, index_select=index_select, nonzero=nonzero, mm=mm, bmm=bmm, mv=mv,
     dot=dot, outer=outer, expand_as=_expand_as, view_as=_view_as, reshape_as=_view_as, type_as=_type_as,
+    eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge, logical_and=logical_and, logical_or=logical_or,
+    logical_xor=logical_xor, logical_not=logical_not, equal=equal, masked_select=masked_select, diagonal=diagonal,
+    diag=diag, trace=trace, clamp_min=clamp_min, clamp_max=clamp_max, diff=diff, logaddexp=logaddexp, lerp=lerp,
+    exp2=exp2, logit=logit, xlogy=xlogy, new_zeros=_new(0), new_ones=_new(1), new_empty=_new(0),
+    new_full=_new_full, new_tensor=_new_tensor, is_contiguous=lambda self: True,
 )
 
 

@@ -24,46 +24,57 @@ Where each formula comes from (the seeds in ``shared/seeds``):
 from ._checks import REDUCTIONS as REDUCTIONS
 from ._checks import TIE_RULES as TIE_RULES
 from .activation import (
+    celu,
     elu,
     gelu,
+    hardsigmoid,
+    hardswish,
     hardtanh,
     leaky_relu,
     log_softmax,
     logsigmoid,
+    mish,
     normalize,
     one_hot,
     prelu,
     relu,
     relu6,
+    selu,
     sigmoid,
     silu,
     softmax,
+    softmin,
     softplus,
+    softsign,
     tanh,
 )
 from .conv import conv1d, conv2d, conv_transpose2d
-from .dense import linear
+from .dense import cosine_similarity, embedding, linear
 from .loss import _label_smoothing as _label_smoothing  # nn.CrossEntropyLoss checks its argument the same way
 from .loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
     hinge_loss,
+    huber_loss,
+    kl_div,
     l1_loss,
     l2_penalty,
     mse_loss,
     multi_margin_loss,
     nll_loss,
+    smooth_l1_loss,
 )
-from .normalization import batch_norm, dropout
-from .pooling import avg_pool2d, max_pool2d
+from .normalization import batch_norm, dropout, layer_norm
+from .pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from .shape import PAD_MODES as PAD_MODES
 from .shape import flatten, pad
 
 __all__ = [
-    "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv1d", "conv2d",
-    "conv_transpose2d", "cross_entropy", "dropout", "elu", "flatten", "gelu", "hardtanh", "hinge_loss", "l1_loss",
-    "l2_penalty", "leaky_relu", "linear", "log_softmax", "logsigmoid", "max_pool2d", "mse_loss", "multi_margin_loss",
-    "nll_loss", "normalize", "one_hot", "pad", "prelu", "relu", "relu6", "sigmoid", "silu", "softmax", "softplus",
-    "tanh",
+    "avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu",
+    "conv1d", "conv2d", "conv_transpose2d", "cosine_similarity", "cross_entropy", "dropout", "elu", "embedding",
+    "flatten", "gelu", "hardsigmoid", "hardswish", "hardtanh", "hinge_loss", "huber_loss", "kl_div", "l1_loss",
+    "l2_penalty", "layer_norm", "leaky_relu", "linear", "log_softmax", "logsigmoid", "max_pool1d", "max_pool2d",
+    "mish", "mse_loss", "multi_margin_loss", "nll_loss", "normalize", "one_hot", "pad", "prelu", "relu", "relu6",
+    "selu", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus", "softsign", "tanh",
 ]

@@ -172,3 +172,45 @@ def log_softmax(input, dim=None, dtype=None):
         return log_softmax(x.reshape(1), 0).reshape(()) if x.ndim == 0 else x * 1.0
     z = _shifted(x, d)
     return z - z.exp().sum(d, keepdim=True).log()
+
+
+def softmin(input, dim=None, dtype=None):
+    """softmax(−x) along ``dim``."""
+    return softmax(-_tensor(input, "softmin"), dim, dtype)
+
+
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+def selu(input):
+    """scale·elu(x, α) with PyTorch's constants (α ≈ 1.6733, scale ≈ 1.0507)."""
+    return elu(input, SELU_ALPHA) * SELU_SCALE
+
+
+def celu(input, alpha=1.0):
+    """x for x > 0, α(e^(x/α) − 1) otherwise (the exponential of min(x, 0), so no overflow)."""
+    x = _tensor(input, "celu")
+    return where(x.data > 0, x, ((x.clip(None, 0.0) * (1.0 / float(alpha))).exp() - 1.0) * float(alpha))
+
+
+def mish(input):
+    """x·tanh(softplus(x))."""
+    x = _tensor(input, "mish")
+    return x * softplus(x).tanh()
+
+
+def hardsigmoid(input):
+    """0 for x ≤ −3, 1 for x ≥ 3, x/6 + ½ between (relu6(x + 3)/6: derivative 1/6 strictly inside, 0 at ±3)."""
+    return relu6(_tensor(input, "hardsigmoid") + 3.0) * (1.0 / 6.0)
+
+
+def hardswish(input):
+    """x·relu6(x + 3)/6."""
+    x = _tensor(input, "hardswish")
+    return x * hardsigmoid(x)
+
+
+def softsign(input):
+    """x / (1 + |x|); abs'(0) = 0, so the derivative at 0 is 1."""
+    x = _tensor(input, "softsign")
+    return x / (x.abs() + 1.0)

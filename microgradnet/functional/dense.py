@@ -1,7 +1,11 @@
-"""Dense layers: ``linear``."""
+"""Dense layers: ``linear``, ``embedding`` (a row lookup), ``cosine_similarity``."""
 
 from __future__ import annotations
 
+import numpy as np
+
+from ..errors import DimError
+from ..tensor import Tensor, where
 from ._checks import _tensor
 
 
@@ -28,3 +32,31 @@ def linear(input, weight, bias=None):
             raise ValueError(f"{op}: bias must have shape ({w.shape[0]},) (out_features), got {b.shape}")
         out = out + b
     return out if x.ndim == 2 else out.reshape(lead + (w.shape[0],))
+
+
+def embedding(input, weight, padding_idx=None):
+    """weight[input]: the rows of ``weight`` (num_embeddings, dim) picked by integer ``input`` (rule
+    ``getitem``: a row picked twice gets both gradients). Rows at ``padding_idx`` are constants (no gradient)."""
+    op = "embedding"
+    w = _tensor(weight, op, "weight")
+    idx = np.asarray(input.data if isinstance(input, Tensor) else input)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{op}: input must hold integer indices, got dtype {idx.dtype}")
+    if w.ndim != 2:
+        raise ValueError(f"{op}: weight must be 2-D (num_embeddings, embedding_dim), got shape {w.shape}")
+    if idx.size and (idx.min() < 0 or idx.max() >= w.shape[0]):
+        raise DimError(f"{op}: index {int(idx.max()) if idx.max() >= w.shape[0] else int(idx.min())} is out of "
+                       f"range for {w.shape[0]} embeddings")
+    out = w[idx]
+    if padding_idx is not None:
+        pad = (idx == (padding_idx % w.shape[0]))[..., None]
+        out = where(pad, w.data[idx], out)
+    return out
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """x₁·x₂ / max(‖x₁‖·‖x₂‖, ε) along ``dim`` (inputs broadcast)."""
+    from ..tensor_ops import norm
+    op = "cosine_similarity"
+    a, b = _tensor(x1, op), _tensor(x2, op)
+    return (a * b).sum(dim) / (norm(a, 2, dim) * norm(b, 2, dim)).clip(eps, None)

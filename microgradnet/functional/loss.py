@@ -333,3 +333,35 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     if weight is not None:
         loss = loss * _broadcast_const(weight, p, op, "weight")
     return _reduce(loss, reduction)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    """½d²/β where d = |x − y| < β, d − ½β elsewhere (PyTorch's smooth L1); ``beta = 0`` is the L1 loss."""
+    d = _difference(input, target, reduction, "smooth_l1_loss").abs()
+    if beta == 0:
+        return _reduce(d, reduction)
+    return _reduce(where(d.data < beta, d * d * (0.5 / beta), d - 0.5 * beta), reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """½d² where d = |x − y| < δ, δ(d − ½δ) elsewhere (= δ · smooth_l1 with β = δ)."""
+    d = _difference(input, target, reduction, "huber_loss").abs()
+    return _reduce(where(d.data < delta, d * d * 0.5, (d - 0.5 * delta) * float(delta)), reduction)
+
+
+def kl_div(input, target, reduction="mean", log_target=False):
+    """Σ t·(log t − x) for log-probabilities x and probabilities t (PyTorch's argument order); terms with t = 0
+    are 0. 'batchmean' divides the sum by the batch size (the true KL divergence), 'mean' by the element count."""
+    op = "kl_div"
+    if reduction not in ("mean", "sum", "none", "batchmean"):
+        raise ValueError(f"{op}: reduction must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r}")
+    x = _tensor(input, op)
+    t = _tensor(target, op, "target")
+    if log_target:
+        loss = t.exp() * (t - x)
+    else:
+        pos = t.data > 0
+        loss = where(pos, t * where(pos, t, 1.0).log(), 0.0) - t * x
+    if reduction == "batchmean":
+        return loss.sum() * (1.0 / (x.shape[0] if x.ndim else 1))
+    return _reduce(loss, reduction)

@@ -106,3 +106,22 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if b is not None:
         out = out + _tensor(b, op, "bias").reshape(shape)
     return out
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """x̂ = (x − μ)/√(σ² + ε) over the last ``len(normalized_shape)`` dims (μ and the biased σ² per example),
+    then γ ⊙ x̂ + β: batch norm's formula over the features instead of the batch. Composition only."""
+    op = "layer_norm"
+    x = _tensor(input, op)
+    shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+    if x.shape[x.ndim - len(shape):] != shape:
+        raise ValueError(f"{op}: normalized_shape {shape} must be the last dims of the input's shape {x.shape}")
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    mu = x.mean(axes, keepdim=True)
+    d = x - mu
+    out = d * ((d * d).mean(axes, keepdim=True) + eps) ** -0.5
+    if weight is not None:
+        out = out * _tensor(weight, op, "weight")
+    if bias is not None:
+        out = out + _tensor(bias, op, "bias")
+    return out

@@ -110,6 +110,33 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return out, Tensor(idx.reshape(out.shape))
 
 
+def _one_row(x, op):
+    """(N, C, L) or (C, L) as a one-row image (N, C, 1, L) or (C, 1, L)."""
+    x = _tensor(x, op)
+    if x.ndim not in (2, 3):
+        raise ValueError(f"{op}: expected a 3-D input (N, C, L) or a 2-D input (C, L), got shape {x.shape}")
+    return x.unsqueeze(-2)
+
+
+def _row(v):
+    return (1, v if isinstance(v, int) else int(v[0])) if v is not None else None
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """max_pool2d over a one-row image: y[n, c, i] = max over the window x[n, c, i·s + m·d]."""
+    out = max_pool2d(_one_row(input, "max_pool1d"), _row(kernel_size), _row(stride), (0, _row(padding)[1]),
+                     _row(dilation), ceil_mode, return_indices)
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """avg_pool2d over a one-row image."""
+    return avg_pool2d(_one_row(input, "avg_pool1d"), _row(kernel_size), _row(stride), (0, _row(padding)[1]),
+                      ceil_mode, count_include_pad).squeeze(-2)
+
+
 def _valid_counts(n: int, k: int, s: int, p: int, out: int, include_pad: bool = False) -> np.ndarray:
     """How many of the k cells of each of the ``out`` windows along one axis count in the divisor: the real input
     cells, or with ``include_pad`` the cells inside the padded input, min(start + k, n + p) − start (k except for

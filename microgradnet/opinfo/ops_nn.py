@@ -223,4 +223,35 @@ LAYER_MODULES = [
                          L.nn.Identity()(x)), [S(A(3, 4))]),
 ]
 
-NN_OPS = ACTIVATIONS + LAYERS + LOSSES + MODULES + LAYER_MODULES + OPTIMIZERS
+MORE_F = [
+    *[_act(n, domain="away") for n in ("selu", "celu", "mish", "hardsigmoid", "hardswish", "softsign")],
+    _act("celu", alpha=0.5, domain="away"),
+    OpInfo("F.softmin", "activation", lambda L, x, d: L.F.softmin(x, d), [S(A(3, 4), 1), S(A(2, 3, 4), -1)]),
+    OpInfo("F.smooth_l1_loss / F.huber_loss", "loss",
+           lambda L, x, y, **k: (L.F.smooth_l1_loss(x, y, **k), L.F.huber_loss(x, y, **k)),
+           [S(A(3, 4), A(3, 4)), S(A(3, 4), A(3, 4), reduction="sum"), S(A(3, 4), A(3, 4), reduction="none")]),
+    OpInfo("F.smooth_l1_loss(beta=) / F.huber_loss(delta=)", "loss",
+           lambda L, x, y: (L.F.smooth_l1_loss(x, y, beta=0.5), L.F.huber_loss(x, y, delta=0.5)),
+           [S(A(3, 4), A(3, 4))]),
+    OpInfo("F.kl_div", "loss", lambda L, x, t, **k: L.F.kl_div(x, t, **k),
+           [S(A(3, 4), A(3, 4, domain="probs"), reduction="batchmean"), S(A(3, 4), A(3, 4, domain="probs")),
+            S(A(3, 4), A(3, 4), reduction="sum", log_target=True),
+            S(A(2, 2), V([[0.0, 1.0], [0.5, 0.5]], grad=False), reduction="none", note="a zero target term is 0")],
+           convention="a term with t = 0 is 0; its gradient for t is −x here (t·log t taken as constant 0 there), NaN "
+                      "in PyTorch"),
+    OpInfo("F.cosine_similarity", "activation", lambda L, a, b, **k: L.F.cosine_similarity(a, b, **k),
+           [S(A(3, 4), A(3, 4)), S(A(3, 4), A(4), dim=-1), S(A(2, 3, 4), A(2, 3, 4), dim=0)]),
+    OpInfo("F.layer_norm", "norm", lambda L, x, shape, *wb: L.F.layer_norm(x, shape, *wb),
+           [S(A(3, 4), (4,)), S(A(2, 3, 4), (3, 4), A(3, 4), A(3, 4)), S(A(2, 5), [5], A(5))]),
+    OpInfo("F.embedding", "layer", lambda L, i, w, **k: L.F.embedding(i, w, **k),
+           [S(V([[0, 2], [2, 1]], dtype="int64"), A(4, 3)),
+            S(V([1, 0, 1], dtype="int64"), A(3, 2), padding_idx=1, fd=False,
+              note="the padding row gets no gradient, as PyTorch")],
+           errors=[S(V([4], dtype="int64"), A(4, 3), raises=IndexError)]),
+    OpInfo("F.max_pool1d / F.avg_pool1d", "pooling",
+           lambda L, x, *a: (L.F.max_pool1d(x, *a), L.F.avg_pool1d(x, *a)),
+           [S(A(2, 3, 8, domain="distinct"), 2), S(A(1, 2, 7, domain="distinct"), 3, 2, 1),
+            S(A(3, 6, domain="distinct"), 2)]),
+]
+
+NN_OPS = MORE_F + ACTIVATIONS + LAYERS + LOSSES + MODULES + LAYER_MODULES + OPTIMIZERS

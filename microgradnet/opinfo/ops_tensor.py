@@ -446,5 +446,38 @@ KEYWORDS = [
            [S(A(3, 4), A(4, grad=False), A(3, 4, domain="pos", grad=False))]),
 ]
 
-TENSOR_OPS = (KEYWORDS + ARITH + BITWISE + COMPARE + ELEMENTWISE + REDUCTIONS + SHAPE + LINALG + CREATION
+MORE_TENSOR = [
+    OpInfo("torch.eq / ne / lt / le / gt / ge (and methods)", "comparison",
+           lambda L, a, b: (L.t.eq(a, b), a.ne(b), L.t.lt(a, b), a.le(b), L.t.gt(a, 0.0), a.ge(b)),
+           [S(A(3, 4), A(4)), S(A(3, 4), A(3, 4))], grad=False),
+    OpInfo("torch.logical_and / or / xor / not, torch.equal, numel", "comparison",
+           lambda L, a, b: (L.t.logical_and(a, b), L.t.logical_or(a, b), L.t.logical_xor(a, b), L.t.logical_not(a),
+                            a.logical_not(), L.t.equal(a, b), L.t.equal(a, a), L.t.numel(a)),
+           [S(A(3, 4, domain="bool", dtype="bool"), A(3, 4, domain="bool", dtype="bool")), S(I(3, 4, high=2),
+                                                                                               I(3, 4, high=2))],
+           dtypes=(None,), grad=False),
+    OpInfo("torch.masked_select", "indexing", lambda L, x, m: (L.t.masked_select(x, m), x.masked_select(m)),
+           [S(A(3, 4), A(3, 4, domain="bool", dtype="bool")), S(A(3, 4), A(4, domain="bool", dtype="bool"))]),
+    OpInfo("torch.diag / diagonal / trace", "linalg",
+           lambda L, m, v: (L.t.diag(m), L.t.diag(v), L.t.diag(v, 1), L.t.diag(v, -2), L.t.diagonal(m, 1),
+                            m.diagonal(), L.t.trace(m), m.trace()),
+           [S(A(3, 3), A(3)), S(A(3, 4), A(2))]),
+    OpInfo("torch.clamp_min / clamp_max", "elementwise", lambda L, x: (L.t.clamp_min(x, -0.3), x.clamp_max(0.4)),
+           [S(A(3, 4))]),
+    OpInfo("torch.diff", "shape", lambda L, x, *a, **k: L.t.diff(x, *a, **k),
+           [S(A(5)), S(A(3, 4), n=2), S(A(3, 4), dim=0)]),
+    OpInfo("torch.logaddexp / lerp / exp2 / logit / xlogy", "elementwise",
+           lambda L, a, b, p: (L.t.logaddexp(a, b), L.t.lerp(a, b, 0.3), L.t.exp2(a), L.t.logit(p), L.t.xlogy(p, p),
+                               a.logaddexp(b)),
+           [S(A(3, 4), A(3, 4), A(3, 4, domain="unit")), S(A(3, 4), A(4), A(4, domain="unit"))],
+           edges=[S(V(0.0), V(0.0), V(0.5), out=(math.log(2.0), 0.0, 1.0, 0.0, 0.5 * math.log(0.5), math.log(2.0)),
+                    grads=(1.7 + math.log(2.0), 1.3, 4.0 + math.log(0.5) + 1.0))],
+           convention="xlogy(0, y) = 0 with gradient 0 for x and y (PyTorch: NaN for y at (0, 0))"),
+    OpInfo("Tensor.new_zeros / new_ones / new_full / new_tensor", "creation",
+           lambda L, x: (x.new_zeros(2, 3), x.new_ones((2,)), x.new_full((2, 2), 1.5), x.new_tensor([1, 2]),
+                         x.is_contiguous()),
+           [S(A(2, 3)), S(A(2, 3, dtype="float32"))], dtypes=(None,), grad=False),
+]
+
+TENSOR_OPS = (MORE_TENSOR + KEYWORDS + ARITH + BITWISE + COMPARE + ELEMENTWISE + REDUCTIONS + SHAPE + LINALG + CREATION
               + CONVERSION + INPLACE + MORE_SHAPE)

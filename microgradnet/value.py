@@ -11,7 +11,7 @@ Lecture code runs as is::
 name of the rule in :data:`microgradnet.rules.RULES`, and ``_backward()`` applies that one node's rule, as in the
 lecture's step-by-step backprop. Every operation goes through the rule table; nothing here knows a derivative.
 ``backward()`` is :func:`microgradnet.engine.backward`, which calls ``_propagate`` on each node, newest first; a
-faster sweep specialised from the same table is registered by :mod:`microgradnet.value_sweep`.
+faster sweep specialised from the same table is registered by :mod:`microgradnet.value_fast`.
 """
 
 from __future__ import annotations
@@ -255,7 +255,7 @@ class Value(Node):
     # -------------------------------------------------------------------------------------------- backward
     def backward(self, gradient=1.0, create_graph=False):
         """Fill ``.grad`` of every node this one depends on with ∂self/∂node (times ``gradient``)."""
-        engine.backward([self], [self._as_seed(gradient, create_graph, "backward")], create_graph=create_graph)
+        engine.backward([self], [self._as_root_grad(gradient, create_graph, "backward")], create_graph=create_graph)
 
     def _backward(self):
         """Apply this node's rule once: add ``self.grad`` × local derivative to each parent's ``.grad``
@@ -296,14 +296,20 @@ class Value(Node):
             p.grad += c
 
     # -------------------------------------------------------------------------------------------- engine hooks
-    def _as_seed(self, g, create_graph, op):
+    def _as_root_grad(self, g, create_graph, op):
         if isinstance(g, Value):
             return g if create_graph else g.data
         if isinstance(g, numbers.Real):
             return make(float(g), (), "") if create_graph else float(g)
         raise TypeError(f"{op}: the gradient for a Value must be a number, got {type(g).__name__}")
 
-    def _default_seed(self, op):
+    def _default_seed(self, op):  # the old name ("seed" now means an RNG seed only), kept for viz.steps
+        return self._unit_grad(op)
+
+    def _as_seed(self, g, create_graph, op):
+        return self._as_root_grad(g, create_graph, op)
+
+    def _unit_grad(self, op):
         return 1.0
 
     @staticmethod

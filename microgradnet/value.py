@@ -94,7 +94,7 @@ def as_value(x, op):
     raise TypeError(f"{op}: expected a number or a Value, got {type(x).__name__} {x!r}")
 
 
-def _apply(name, inputs, args=()):
+def apply(name, inputs, args=()):
     """Run rule ``name`` on Values (the general path: checks for division by zero and complex results)."""
     rule = RULES[name]
     try:
@@ -185,10 +185,10 @@ class Value(Node):
     __mul__, __rmul__ = _binary("mul")
 
     def __truediv__(self, other):
-        return _apply("div", (self, as_value(other, "div")))
+        return apply("div", (self, as_value(other, "div")))
 
     def __rtruediv__(self, other):
-        return _apply("div", (as_value(other, "div"), self))
+        return apply("div", (as_value(other, "div"), self))
 
     __neg__ = _unary("neg")
 
@@ -198,17 +198,17 @@ class Value(Node):
     def __pow__(self, other):
         """``a ** p`` with a number p (rule ``pow``) or a Value (rule ``powv``)."""
         if isinstance(other, Value):
-            return _apply("powv", (self, other))
+            return apply("powv", (self, other))
         if isinstance(other, numbers.Real) and not isinstance(other, bool):
             if self.data == 0.0 and other < 0:
                 raise ZeroDivisionError(f"pow: 0.0 ** {other!r} is a division by zero; expected a non-zero base "
                                         "for a negative exponent")
-            return _apply("pow", (self,), (other,))
+            return apply("pow", (self,), (other,))
         raise TypeError(f"pow: the exponent must be an int, a float or a Value, got {type(other).__name__} "
                         f"{other!r}")
 
     def __rpow__(self, other):
-        return _apply("powv", (as_value(other, "pow"), self))
+        return apply("powv", (as_value(other, "pow"), self))
 
     # comparisons look at data only (no node is made); equality stays identity, so Values hash as in micrograd
     def __lt__(self, other):
@@ -237,20 +237,20 @@ class Value(Node):
     relu = _unary("relu")
 
     def leaky_relu(self, slope=0.01):
-        return _apply("leaky_relu", (self,), (float(slope),))
+        return apply("leaky_relu", (self,), (float(slope),))
 
     abs = _unary("abs")
 
     def max(self, other):
         """max(self, other); on a tie each gets half the gradient (rule ``maximum``)."""
-        return _apply("maximum", (self, as_value(other, "maximum")))
+        return apply("maximum", (self, as_value(other, "maximum")))
 
     def min(self, other):
         """min(self, other); on a tie each gets half the gradient (rule ``minimum``)."""
-        return _apply("minimum", (self, as_value(other, "minimum")))
+        return apply("minimum", (self, as_value(other, "minimum")))
 
     def clip(self, lo=None, hi=None):
-        return _apply("clip", (self,), (lo, hi))
+        return apply("clip", (self,), (lo, hi))
 
     # -------------------------------------------------------------------------------------------- backward
     def backward(self, gradient=1.0, create_graph=False):

@@ -114,7 +114,6 @@ from .tensor_ops import (
     less_equal,
     log2,
     log10,
-    log_softmax,
     logaddexp,
     logical_and,
     logical_not,
@@ -152,7 +151,6 @@ from .tensor_ops import (
     sign,
     sin,
     sinh,
-    softmax,
     sort,
     split,
     square,
@@ -180,6 +178,9 @@ from .value import Value, vmax, vmin, vsum
 _tensor_ops.install()
 
 from . import functional, nn, optim  # noqa: E402 - as torch.nn: mg.nn.Linear, mg.functional.relu after one import
+from .functional import log_softmax, softmax  # noqa: E402 - mg.softmax(x, dim), and as methods:
+
+Tensor.softmax, Tensor.log_softmax = softmax, log_softmax
 
 # dtype names, as torch.float32 ...: numpy accepts each name wherever a dtype goes, and x.dtype == mg.float32 holds
 float16 = half = "float16"

@@ -1,4 +1,8 @@
-"""``microgradnet demo``: a neuron with tanh, forward and backward, its tape and a gradient check."""
+"""The core's text-only demo: a neuron with tanh, forward and backward, its tape and a gradient check.
+
+``microgradnet demo`` runs this only when the renderer package ``viz`` is not installed; with ``viz`` installed,
+its :mod:`viz.demo` (the EN4553 network, drawn) registers itself as ``demo`` and replaces this one (see
+:mod:`microgradnet.cli`)."""
 
 from __future__ import annotations
 

@@ -13,6 +13,10 @@ Gradient semantics (tested in ``tests/test_engine_semantics.py``)
       (micrograd accumulates into intermediates too, which makes a second backward through a shared intermediate
       wrong; PyTorch keeps no intermediate gradients unless asked. We keep them all, for drawing.)
     - The graph is never freed: ``backward`` can be called again, and the renderer can draw it afterwards.
+
+Next door: the modes the sweep reads (``no_grad``, ``detect_anomaly``, scopes; per thread) are in
+:mod:`microgradnet.modes`; the local derivatives come from :mod:`microgradnet.rules` through each node's
+``_propagate`` (``Value`` in ``value.py``, ``Tensor`` in ``tensor.py``).
 """
 
 from __future__ import annotations
@@ -86,7 +90,7 @@ class Node:
     #   _propagate(create_graph, anomaly)  add this node's grad × its rule's local derivative into each parent's grad
     #   _reset_grad() / _zero_grad()        an intermediate's grad before a backward / a grad no path reached
     #   _accumulate(current, g)             a leaf's grad after adding g
-    #   _default_seed(op), _as_seed(g, create_graph, op)   ∂root/∂root: 1 for a scalar, or the caller's gradient
+    #   _unit_grad(op), _as_root_grad(g, create_graph, op)   ∂L/∂root: 1 for a scalar, or the caller's gradient
 
 
 # ---------------------------------------------------------------------------------------------------- traversal
@@ -110,12 +114,12 @@ def toposort(roots) -> list:
 
 SWEEPS: dict = {}
 """node type → a faster backward for graphs made only of that type, registered by its module (``Value``'s, in
-:mod:`microgradnet.value_sweep`, is built from the rule table and gives bit-identical gradients). It is skipped
+:mod:`microgradnet.value_fast`, is built from the rule table and gives bit-identical gradients). It is skipped
 when the backward is recorded (``create_graph``) or checked (``detect_anomaly``)."""
 
 
 def backward(roots, gradients, create_graph: bool = False) -> list:
-    """Reverse-mode sweep from ``roots`` seeded with ``gradients`` (one per root). Returns the tape it walked.
+    """Reverse-mode sweep from ``roots``, starting from ``gradients`` = ∂L/∂root (one per root). Returns the tape.
 
     See the module docstring for what ``.grad`` holds afterwards. With ``create_graph=True`` the gradients are
     themselves nodes on the tape (computed with the same rules), so they can be differentiated again.
@@ -128,7 +132,7 @@ def backward(roots, gradients, create_graph: bool = False) -> list:
     for n in order:  # intermediates hold the latest backward only
         if n._prev:
             n.grad = n._reset_grad()
-    for r, g in zip(roots, gradients):  # seed: ∂L/∂root (a root that is also a leaf accumulates, as leaves do)
+    for r, g in zip(roots, gradients):  # ∂L/∂root (a root that is also a leaf accumulates, as leaves do)
         r.grad = r._accumulate(r.grad, g)
     with enable_grad() if create_graph else no_grad():
         for n in reversed(order):  # newest first: every consumer of n has added its part into n.grad already
@@ -144,7 +148,7 @@ def backward(roots, gradients, create_graph: bool = False) -> list:
 def grad(outputs, inputs, grad_outputs=None, create_graph: bool = False, allow_unused: bool = False):
     """∂outputs/∂inputs, returned as a tuple (one per input) without touching any ``.grad``.
 
-    As ``torch.autograd.grad``: ``grad_outputs`` seeds each output (defaults to 1 for scalar outputs). With
+    As ``torch.autograd.grad``: ``grad_outputs`` is ∂L/∂output for each output (1 for scalar outputs). With
     ``create_graph=True`` the returned gradients are nodes on the tape, so ``grad`` can be applied to them again:
     second derivatives, Hessian-vector products.
     """
@@ -152,17 +156,17 @@ def grad(outputs, inputs, grad_outputs=None, create_graph: bool = False, allow_u
     outputs = [outputs] if isinstance(outputs, Node) else list(outputs)
     inputs = [inputs] if single else list(inputs)
     if grad_outputs is None:
-        grad_outputs = [o._default_seed("grad") for o in outputs]
+        grad_outputs = [o._unit_grad("grad") for o in outputs]
     elif isinstance(grad_outputs, Node) or not isinstance(grad_outputs, (list, tuple)):
         grad_outputs = [grad_outputs]
-    seeds = [o._as_seed(g, create_graph, "grad") for o, g in zip(outputs, grad_outputs)]
+    root_grads = [o._as_root_grad(g, create_graph, "grad") for o, g in zip(outputs, grad_outputs)]
     order = toposort(outputs)
     saved = [(n, n.grad) for n in order]
     for x in inputs:
         x.grad = x._reset_grad()
     ids = {n._id for n in order}
     try:
-        backward(outputs, seeds, create_graph=create_graph)
+        backward(outputs, root_grads, create_graph=create_graph)
         result = []
         for x in inputs:
             if x._id not in ids:

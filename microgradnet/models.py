@@ -131,8 +131,9 @@ class SoftmaxRegression(SeedModel):
 
 
 class MLP(SeedModel):
-    """A multi-layer perceptron Linear → act → … → Linear(·, C); ``hidden`` an int or a list of widths.
-    The default (2 → 100 → 3) is cs231n's spiral network; ``dropout`` after each hidden activation."""
+    """A multi-layer perceptron Linear → act → … → Linear(·, C) on Tensors; ``hidden`` an int or a list of widths.
+    The default (2 → 100 → 3) is cs231n's spiral network; ``dropout`` after each hidden activation. (micrograd's
+    scalar MLP over ``Value``s is :class:`microgradnet.nn.MLP`.)"""
 
     name = "mlp"
 

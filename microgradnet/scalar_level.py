@@ -120,7 +120,7 @@ def apply_scalar(ctx, name, inputs, attrs):
         bs = np.broadcast_arrays(*vals)
         out = np.empty(bs[0].shape, dtype=object)
         for idx in np.ndindex(out.shape):
-            out[idx] = value._apply(name, tuple(b[idx] for b in bs), attrs)
+            out[idx] = value.apply(name, tuple(b[idx] for b in bs), attrs)
     elif rule.kind == "reduce":
         out = _reduce(name, vals[0], attrs)
     elif name == "matmul":

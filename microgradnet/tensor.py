@@ -23,6 +23,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from . import engine
+from .args import pair
 from .engine import Node, node_ids
 from .errors import DimError, InPlaceError, ShapeError, dim_index
 from .kernels import assign
@@ -440,17 +441,23 @@ class Tensor(Node):
         if not self.requires_grad:
             raise RuntimeError("backward: this tensor does not require grad and has no grad history (no input "
                                "of the computation had requires_grad=True, or it ran under no_grad)")
-        seed = self._default_seed("backward") if gradient is None else self._as_seed(gradient, create_graph,
+        g = self._unit_grad("backward") if gradient is None else self._as_root_grad(gradient, create_graph,
                                                                                        "backward")
-        engine.backward([self], [seed], create_graph=create_graph)
+        engine.backward([self], [g], create_graph=create_graph)
 
-    def _default_seed(self, op):
+    def _default_seed(self, op):  # the old name ("seed" now means an RNG seed only), kept for viz.steps
+        return self._unit_grad(op)
+
+    def _as_seed(self, g, create_graph, op):
+        return self._as_root_grad(g, create_graph, op)
+
+    def _unit_grad(self, op):
         if self.data.size != 1:
             raise RuntimeError(f"{op}: the output has shape {self.shape}; a gradient can be implied only for a "
                                f"scalar output. Pass gradient=<array of shape {self.shape}> (∂L/∂output)")
         return np.ones(self.shape, dtype=self.dtype)
 
-    def _as_seed(self, g, create_graph, op):
+    def _as_root_grad(self, g, create_graph, op):
         if create_graph:
             g = lift(g, self, op)
             if g.shape != self.shape:
@@ -942,27 +949,16 @@ def pad(x, pad_width):
     return apply("pad", (x,), (pw,))
 
 
-def _pair(v, name, op):
-    if isinstance(v, (int, np.integer)):
-        return (int(v), int(v))
-    v = tuple(int(i) for i in v)
-    if len(v) != 2:
-        raise ValueError(f"{op}: {name} must be an int or a pair, got {v}")
-    return v
-
-
 def windows(x, kernel_size, stride=1, dilation=1):
     """Sliding windows over the last two axes: (..., H, W) → (..., OH, OW, KH, KW) with
     out[..., i, j, p, q] = x[..., i·s + p·d, j·s + q·d] and OH = ⌊(H − d(KH − 1) − 1)/s⌋ + 1.
 
     The building block of convolution and pooling (rule ``window``; its backward adds overlapping windows)."""
     x = lift(x, None, "windows")
-    k, s, d = _pair(kernel_size, "kernel_size", "windows"), _pair(stride, "stride", "windows"), \
-        _pair(dilation, "dilation", "windows")
+    k, s, d = (pair(v, name, "windows", 1) for v, name in ((kernel_size, "kernel_size"), (stride, "stride"),
+                                                            (dilation, "dilation")))
     if x.ndim < 2:
         raise ValueError(f"windows: needs at least 2 dimensions (..., H, W), got shape {x.shape}")
-    if min(k) < 1 or min(s) < 1 or min(d) < 1:
-        raise ValueError(f"windows: kernel {k}, stride {s} and dilation {d} must be ≥ 1")
     h, w = x.shape[-2:]
     if d[0] * (k[0] - 1) + 1 > h or d[1] * (k[1] - 1) + 1 > w:
         raise ValueError(f"windows: a {k[0]}×{k[1]} window (dilation {d}) does not fit in an input of "
@@ -979,7 +975,7 @@ def windows_flat(x, kernel_size, step, length):
     t = i·Wp + j is output pixel (i, j) when j < OW and a wrap-around cell otherwise (conv2d drops those). This is
     how stride-1 conv2d gathers its columns; the backward (rule ``fold_flat``) adds whole runs, not short rows."""
     x = lift(x, None, "windows_flat")
-    k, st = _pair(kernel_size, "kernel_size", "windows_flat"), _pair(step, "step", "windows_flat")
+    k, st = pair(kernel_size, "kernel_size", "windows_flat", 0), pair(step, "step", "windows_flat", 0)
     if x.ndim < 1:
         raise ValueError(f"windows_flat: needs at least 1 dimension (..., L), got shape {x.shape}")
     length = int(length)

@@ -1,12 +1,14 @@
 """The rest of PyTorch's tensor vocabulary, as compositions of the rules (no backward code here).
 
 Each name is a function (``mg.flip(x, dims)``) and, where PyTorch has one, a ``Tensor`` method (``x.flip(dims)``):
-:func:`install` puts the methods on the class when the package is imported. Elementwise functions with a rule of
-their own (sin, floor, erf ...) apply it; the others are written with Tensor operations, so their gradients come
-from the table: ``log2 x = ln x / ln 2``, ``rsqrt x = x^(−1/2)``, ``gather``/``sort``/``topk``/``roll`` are integer
-indexing (rule ``getitem``, a position picked twice gets both gradients), ``tril``/``masked_fill`` are ``where``,
-``repeat`` is reshape + broadcast, ``cumsum``/``prod`` are rules, ``logsumexp`` shifts by the maximum (a constant),
-``einsum`` aligns its operands, multiplies them with broadcasting and sums.
+:func:`install` puts the methods on the class when the package is imported (``softmax``/``log_softmax`` come from
+:mod:`microgradnet.functional`, which imports this module, so the package's ``__init__`` installs those two).
+Elementwise functions with a rule of their own (sin, floor, erf ...) apply it; the others are written with Tensor
+operations, so their gradients come from the table: ``log2 x = ln x / ln 2``, ``rsqrt x = x^(−1/2)``,
+``gather``/``sort``/``topk``/``roll`` are integer indexing (rule ``getitem``, a position picked twice gets both
+gradients), ``tril``/``masked_fill`` are ``where``, ``repeat`` is reshape + broadcast, ``cumsum``/``prod`` are
+rules, ``logsumexp`` shifts by the maximum (a constant), ``einsum`` aligns its operands, multiplies them with
+broadcasting and sums.
 """
 
 from __future__ import annotations
@@ -726,16 +728,6 @@ def min(input, *args, **kwargs):  # noqa: A001
     return lift(input, None, "min").min(*args, **kwargs)
 
 
-def softmax(input, dim, dtype=None):
-    from .functional import softmax as _softmax
-    return _softmax(input if dtype is None else lift(input).to(dtype), dim)
-
-
-def log_softmax(input, dim, dtype=None):
-    from .functional import log_softmax as _log_softmax
-    return _log_softmax(input if dtype is None else lift(input).to(dtype), dim)
-
-
 METHODS = dict(
     sin=sin, cos=cos, tan=tan, asin=asin, acos=acos, atan=atan, arcsin=asin, arccos=acos, arctan=atan, sinh=sinh,
     cosh=cosh, erf=erf, expm1=expm1, floor=floor, ceil=ceil, round=round, trunc=trunc, sign=sign, log2=log2,
@@ -743,7 +735,7 @@ METHODS = dict(
     subtract=sub, mul=mul, multiply=mul, div=div, divide=div, true_divide=div, pow=pow, isnan=isnan, isinf=isinf,
     isfinite=isfinite, isclose=isclose, allclose=allclose, all=all, any=any, prod=prod, cumsum=cumsum,
     logsumexp=logsumexp, norm=norm, flip=flip, roll=roll, repeat=repeat, tril=tril, triu=triu, gather=gather,
-    masked_fill=masked_fill, sort=sort, argsort=argsort, topk=topk, softmax=softmax, log_softmax=log_softmax,
+    masked_fill=masked_fill, sort=sort, argsort=argsort, topk=topk,
     t=t, split=split, chunk=chunk, unbind=unbind, index_select=index_select, nonzero=nonzero, mm=mm, bmm=bmm, mv=mv,
     dot=dot, outer=outer, expand_as=_expand_as, view_as=_view_as, reshape_as=_view_as, type_as=_type_as,
     eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge, logical_and=logical_and, logical_or=logical_or,

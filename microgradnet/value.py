@@ -11,7 +11,7 @@ Lecture code runs as is::
 name of the rule in :data:`microgradnet.rules.RULES`, and ``_backward()`` applies that one node's rule, as in the
 lecture's step-by-step backprop. Every operation goes through the rule table; nothing here knows a derivative.
 ``backward()`` is :func:`microgradnet.engine.backward`, which calls ``_propagate`` on each node, newest first; a
-faster sweep specialised from the same table is registered by :mod:`microgradnet.value_sweep`.
+faster sweep specialised from the same table is registered by :mod:`microgradnet.value_fast`.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def as_value(x, op):
     raise TypeError(f"{op}: expected a number or a Value, got {type(x).__name__} {x!r}")
 
 
-def _apply(name, inputs, args=()):
+def apply(name, inputs, args=()):
     """Run rule ``name`` on Values (the general path). Domain edges give what a Tensor gives, as PyTorch:
     x / 0 = ±inf, 0 / 0 = NaN, log 0 = −inf, a negative base with a non-integer exponent = NaN."""
     rule = RULES[name]
@@ -179,10 +179,10 @@ class Value(Node):
     __mul__, __rmul__ = _binary("mul")
 
     def __truediv__(self, other):
-        return _apply("div", (self, as_value(other, "div")))
+        return apply("div", (self, as_value(other, "div")))
 
     def __rtruediv__(self, other):
-        return _apply("div", (as_value(other, "div"), self))
+        return apply("div", (as_value(other, "div"), self))
 
     __neg__ = _unary("neg")
 
@@ -192,14 +192,14 @@ class Value(Node):
     def __pow__(self, other):
         """``a ** p`` with a number p (rule ``pow``) or a Value (rule ``powv``)."""
         if isinstance(other, Value):
-            return _apply("powv", (self, other))
+            return apply("powv", (self, other))
         if isinstance(other, numbers.Real) and not isinstance(other, bool):
-            return _apply("pow", (self,), (other,))
+            return apply("pow", (self,), (other,))
         raise TypeError(f"pow: the exponent must be an int, a float or a Value, got {type(other).__name__} "
                         f"{other!r}")
 
     def __rpow__(self, other):
-        return _apply("powv", (as_value(other, "pow"), self))
+        return apply("powv", (as_value(other, "pow"), self))
 
     # comparisons look at data only (no node is made); equality stays identity, so Values hash as in micrograd
     def __lt__(self, other):
@@ -228,25 +228,25 @@ class Value(Node):
     relu = _unary("relu")
 
     def leaky_relu(self, slope=0.01):
-        return _apply("leaky_relu", (self,), (float(slope),))
+        return apply("leaky_relu", (self,), (float(slope),))
 
     abs = _unary("abs")
 
     def max(self, other):
         """max(self, other); on a tie each gets half the gradient (rule ``maximum``)."""
-        return _apply("maximum", (self, as_value(other, "maximum")))
+        return apply("maximum", (self, as_value(other, "maximum")))
 
     def min(self, other):
         """min(self, other); on a tie each gets half the gradient (rule ``minimum``)."""
-        return _apply("minimum", (self, as_value(other, "minimum")))
+        return apply("minimum", (self, as_value(other, "minimum")))
 
     def clip(self, lo=None, hi=None):
-        return _apply("clip", (self,), (lo, hi))
+        return apply("clip", (self,), (lo, hi))
 
     # -------------------------------------------------------------------------------------------- backward
     def backward(self, gradient=1.0, create_graph=False):
         """Fill ``.grad`` of every node this one depends on with ∂self/∂node (times ``gradient``)."""
-        engine.backward([self], [self._as_seed(gradient, create_graph, "backward")], create_graph=create_graph)
+        engine.backward([self], [self._as_root_grad(gradient, create_graph, "backward")], create_graph=create_graph)
 
     def _backward(self):
         """Apply this node's rule once: add ``self.grad`` × local derivative to each parent's ``.grad``
@@ -287,14 +287,20 @@ class Value(Node):
             p.grad += c
 
     # -------------------------------------------------------------------------------------------- engine hooks
-    def _as_seed(self, g, create_graph, op):
+    def _as_root_grad(self, g, create_graph, op):
         if isinstance(g, Value):
             return g if create_graph else g.data
         if isinstance(g, numbers.Real):
             return make(float(g), (), "") if create_graph else float(g)
         raise TypeError(f"{op}: the gradient for a Value must be a number, got {type(g).__name__}")
 
-    def _default_seed(self, op):
+    def _default_seed(self, op):  # the old name ("seed" now means an RNG seed only), kept for viz.steps
+        return self._unit_grad(op)
+
+    def _as_seed(self, g, create_graph, op):
+        return self._as_root_grad(g, create_graph, op)
+
+    def _unit_grad(self, op):
         return 1.0
 
     @staticmethod
@@ -359,10 +365,10 @@ GRAPH = SimpleNamespace(
     log1p=lambda x: x.log1p() if isinstance(x, Value) else SCALAR.log1p(x),
     tanh=lambda x: x.tanh() if isinstance(x, Value) else math.tanh(x),
     div=lambda a, b: as_value(a, "div") / b if isinstance(a, Value) or isinstance(b, Value) else SCALAR.div(a, b),
-    sin=lambda x: _apply("sin", (x,)) if isinstance(x, Value) else SCALAR.sin(x),
-    cos=lambda x: _apply("cos", (x,)) if isinstance(x, Value) else SCALAR.cos(x),
-    sinh=lambda x: _apply("sinh", (x,)) if isinstance(x, Value) else SCALAR.sinh(x),
-    cosh=lambda x: _apply("cosh", (x,)) if isinstance(x, Value) else SCALAR.cosh(x),
+    sin=lambda x: apply("sin", (x,)) if isinstance(x, Value) else SCALAR.sin(x),
+    cos=lambda x: apply("cos", (x,)) if isinstance(x, Value) else SCALAR.cos(x),
+    sinh=lambda x: apply("sinh", (x,)) if isinstance(x, Value) else SCALAR.sinh(x),
+    cosh=lambda x: apply("cosh", (x,)) if isinstance(x, Value) else SCALAR.cosh(x),
     abs=lambda x: x.abs() if isinstance(x, Value) else abs(x),
     sign=lambda x: SCALAR.sign(x.data if isinstance(x, Value) else x),
     where=_gwhere,

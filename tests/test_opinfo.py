@@ -160,9 +160,9 @@ ATTRS = {"pow": [(p,) for p in (0, 1, 2, 3, 0.5, -0.5, -1, -2, 1 / 3)], "leaky_r
 
 
 def _value_front(name, xs, attrs):
-    from microgradnet.value import _apply
+    from microgradnet.value import apply as value_apply
     vs = [mg.Value(x) for x in xs]
-    out = _apply(name, tuple(vs), attrs)
+    out = value_apply(name, tuple(vs), attrs)
     out.backward()
     return out.data, [v.grad for v in vs]
 

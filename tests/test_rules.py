@@ -53,8 +53,8 @@ CATALOGUE = {
 def _fn(name, a):
     """A rule that Value has no method for, applied through the same front as its Tensor form."""
     if isinstance(a, Value):
-        from microgradnet.value import _apply
-        return _apply(name, (a,))
+        from microgradnet.value import apply
+        return apply(name, (a,))
     return getattr(a, name)()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..args import pair as _pair  # noqa: F401 - the one int-pair check, used by every layer family
 from ..engine import Node
 from ..errors import DimError, dim_index
 from ..tensor import Tensor, lift
@@ -23,24 +24,6 @@ def _tensor(x, op: str, name: str = "input") -> Tensor:
     if t.dtype.kind != "f":
         t = Tensor(t.data.astype(np.float64))
     return t
-
-
-def _pair(v, name: str, op: str, minimum: int) -> tuple[int, int]:
-    if isinstance(v, (bool, np.bool_)):
-        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {v!r}")
-    if isinstance(v, (int, np.integer)):
-        v = (int(v), int(v))
-    else:
-        try:
-            v = tuple(v)
-        except TypeError:
-            raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {v!r}") from None
-        if len(v) != 2 or not all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in v):
-            raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {v!r}")
-        v = (int(v[0]), int(v[1]))
-    if min(v) < minimum:
-        raise ValueError(f"{op}: {name} must be ≥ {minimum}, got {v}")
-    return v
 
 
 def _image(x: Tensor, op: str) -> tuple[Tensor, bool]:

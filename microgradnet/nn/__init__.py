@@ -4,6 +4,11 @@
 Every layer's ``forward`` is a composition of primitives (see :mod:`microgradnet.functional`); none has backward
 code. ``Module`` follows ``torch.nn.Module``: registration on assignment, ``named_parameters()`` in registration
 order with dotted names, ``train()``/``eval()``, ``zero_grad()``, ``state_dict()``/``load_state_dict()``.
+
+Two MLPs, on purpose: ``nn.MLP`` (with ``nn.Neuron``, ``nn.Layer``) is micrograd's SCALAR network over ``Value``s,
+API and initialisation exactly as micrograd's ``nn.py``, for the lecture; :class:`microgradnet.models.MLP` is a
+TENSOR model (``Linear`` → activation → … → ``Linear``, a ``Module``) that ``microgradnet train --model mlp``
+trains. Neither replaces the other; both names are public API.
 """
 
 from . import init

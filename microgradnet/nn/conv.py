@@ -5,22 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from .. import functional as F
+from ..args import pair
 from ._util import float_dtype, positive_int, reset_weight_and_bias, weight_and_bias
 from .module import Module
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-
-
-def _pair(v, name):
-    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-        return (int(v), int(v))
-    try:
-        t = tuple(int(i) for i in v)
-    except TypeError:
-        raise TypeError(f"Conv2d: {name} must be an int or a pair of ints, got {v!r}") from None
-    if len(t) != 2:
-        raise ValueError(f"Conv2d: {name} must be an int or a pair of ints, got {v!r}")
-    return t
 
 
 class Conv2d(Module):
@@ -45,9 +34,9 @@ class Conv2d(Module):
         if self.in_channels % self.groups or self.out_channels % self.groups:
             raise ValueError(f"Conv2d: groups={self.groups} must divide in_channels ({self.in_channels}) and "
                              f"out_channels ({self.out_channels})")
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.stride = _pair(stride, "stride")
-        self.dilation = _pair(dilation, "dilation")
+        self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d")
+        self.stride = pair(stride, "stride", "Conv2d")
+        self.dilation = pair(dilation, "dilation", "Conv2d")
         if min(self.kernel_size + self.stride + self.dilation) < 1:
             raise ValueError(f"Conv2d: kernel_size {self.kernel_size}, stride {self.stride} and dilation "
                              f"{self.dilation} must be ≥ 1")
@@ -58,7 +47,7 @@ class Conv2d(Module):
                 raise ValueError(f"Conv2d: padding='same' needs stride 1, got stride {self.stride}")
             self.padding = padding
         else:
-            self.padding = _pair(padding, "padding")
+            self.padding = pair(padding, "padding", "Conv2d")
             if min(self.padding) < 0:
                 raise ValueError(f"Conv2d: padding must be ≥ 0, got {self.padding}")
         self.padding_mode = padding_mode

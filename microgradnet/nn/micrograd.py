@@ -5,6 +5,8 @@ with ``nonlin=False``), written as the same chain of binary additions starting f
 the lecture's. Weights start as ``random.uniform(-1, 1)`` from Python's ``random`` module and biases at 0, exactly
 as micrograd, so ``random.seed(1337)`` reproduces the lecture's numbers. ``zero_grad`` sets every grad to 0;
 ``parameters()`` lists weights then bias, neuron by neuron, layer by layer.
+
+Not to be confused with :class:`microgradnet.models.MLP`, the Tensor model the ``train`` command builds.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import numpy as np
 
 from ..tensor import Tensor, elementwise
 from ._checks import _dim, _tensor
+from .calls import layer
 
 
 def relu(input):
@@ -19,6 +20,7 @@ def leaky_relu(input, negative_slope=0.01):
     return _tensor(input, "leaky_relu").leaky_relu(negative_slope)
 
 
+@layer
 def prelu(input, weight):
     """x if x > 0 else α·x with a learnable α (EN4553 A2 Q1(d): ∂L/∂α = Σ_{x ≤ 0} g·x).
 
@@ -50,6 +52,7 @@ def sigmoid(input):
     return _tensor(input, "sigmoid").sigmoid()
 
 
+@layer
 def softplus(input):
     """log(1 + eˣ), stable for any x, with the exact derivative σ(x) everywhere (x = 0 included).
 
@@ -69,6 +72,7 @@ def _shifted(x: Tensor, d: int) -> Tensor:
     return x - m
 
 
+@layer
 def softmax(input, dim):
     """p_i = e^(x_i − M) / Σ_j e^(x_j − M) along ``dim`` with M = max_j x_j taken as a constant.
 
@@ -81,6 +85,7 @@ def softmax(input, dim):
     return e / e.sum(d, keepdim=True)
 
 
+@layer
 def log_softmax(input, dim):
     """log p_i = (x_i − M) − log Σ_j e^(x_j − M) along ``dim`` (M = max, a constant, as in :func:`softmax`)."""
     x = _tensor(input, "log_softmax")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from ._checks import _tensor
+from .calls import layer
 
 
+@layer
 def linear(input, weight, bias=None):
     """y = x Wᵀ + b for x of shape (*, in_features), W (out_features, in_features), b (out_features,).
 

@@ -235,7 +235,7 @@ def body_lines(pic: Picture) -> list[str]:
     for n in pic.nodes:
         if n.cluster is None:
             lines.append(node_line(n, "\t", rankdir, pic.records))
-    lines.extend(_rank_lines(ranks.get(None, ()), "\t", rankdir))
+    lines.extend(_rank_lines(ranks.get(None, ()), "\t", rankdir, top=True))
     stack = [(key, 1, False) for key in reversed(children.get(None, []))]
     while stack:
         key, depth, closing = stack.pop()
@@ -260,15 +260,21 @@ def body_lines(pic: Picture) -> list[str]:
     return lines
 
 
-def _rank_lines(groups, indent: str, rankdir: str = "TB") -> list[str]:
+def _rank_lines(groups, indent: str, rankdir: str = "TB", top: bool = False) -> list[str]:
     """``{rank=same; a; b; c}`` with invisible edges a → b → c: the nodes share one rank, in this order (an edge
     within a rank puts its tail before its head: left of it top to bottom, below it left to right, so there the
     chain runs backwards to put ``a`` on top)."""
     out = []
-    for names in groups:
-        out.append(f"{indent}{{rank=same; {'; '.join(names)}}}\n")
+    for k, names in enumerate(groups, 1):
+        ind = indent
+        if top:  # dot reads the chain the other way round outside a cluster: give it an invisible one
+            out.append(f"{indent}subgraph cluster_order_{k} {{\n{indent}\tgraph [peripheries=0 label=\"\"]\n")
+            ind = indent + "\t"
+        out.append(f"{ind}{{rank=same; {'; '.join(names)}}}\n")
         chain = names[::-1] if rankdir in ("LR", "RL") else names
-        out.extend(f"{indent}{a} -> {b} [style=\"invis\"]\n" for a, b in zip(chain, chain[1:]))
+        out.extend(f"{ind}{a} -> {b} [style=\"invis\"]\n" for a, b in zip(chain, chain[1:]))
+        if top:
+            out.append(f"{indent}}}\n")
     return out
 
 

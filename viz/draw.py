@@ -88,7 +88,9 @@ def param_names(params, op: str) -> dict:
     if params is None:
         return {}
     if hasattr(params, "named_parameters"):
-        items = params.named_parameters()
+        items = list(params.named_parameters())
+        if hasattr(params, "named_buffers"):  # batch norm's running statistics: '1.running_mean'
+            items += list(params.named_buffers())
     elif isinstance(params, Mapping):
         items = params.items()
     else:

@@ -62,11 +62,17 @@ def order_elements(pic, builder) -> None:
             candidates.append((unit, node, hit))
     if len(candidates) < 2:
         return
-    depth = _depths(tape, plan) if any(n._prev for _, n, _ in candidates) else None
+    depth = _depths(tape, plan)
     groups: dict = {}
+    first: dict = {}  # tensor name -> order of first appearance, so x's elements come before w's
     for unit, node, (base, idx) in candidates:
-        d = 0 if not node._prev else depth[unit.members[0]]
-        groups.setdefault((base, len(idx), unit.cluster, d), []).append((idx, unit.name))
+        i = unit.members[0]
+        if node._prev:
+            key = (base, len(idx), unit.cluster, depth[i])
+        else:  # leaves feeding the same depth share a rank: one chain, tensor by tensor (x, then w)
+            key = ("", 0, unit.cluster, -1 - min((depth[c] for c in plan.consumers[i]), default=0))
+        first.setdefault(base, len(first))
+        groups.setdefault(key, []).append(((first[base], idx), unit.name))
     for (_, _, cluster, _), items in groups.items():
         if 2 <= len(items) <= MAX_ORDERED:
             items.sort()

@@ -11,7 +11,9 @@ boxes. So only small pictures (at most :data:`RECORD_NODES` nodes, none feeding 
 use records, micrograd's ``{ label | data | grad }``; bigger ones, and those with elements kept in order (``dot``
 loses the invisible edges between records), use ``box`` nodes with plain-text lines. Past
 :data:`SPLINE_NODES` nodes, or with a node feeding more than :data:`FAN_OUT` others, edges are drawn as polylines
-(``splines=polyline``), which routes several times faster than curved splines.
+(``splines=polyline``), which routes several times faster than curved splines, and ``dot``'s iteration limits are
+lowered (:data:`BOUNDED`). Measured on this machine (2 shared cores): the 50-step reused-input
+graph renders in about 1–2 s (4–8 s before), its 10⁵-node version, collapsed to 200 boxes, in 2–4 s.
 
 Budget. ``draw_dot(...)`` renders with a time budget (:data:`BUDGET` seconds, ``budget=`` to change it). When
 ``dot`` has not finished by then it is stopped, a warning says so, and the picture is drawn again collapsed to
@@ -33,6 +35,9 @@ RECORD_NODES = 60
 """Pictures with at most this many nodes, none feeding more than :data:`FAN_OUT` others, use Graphviz records."""
 SPLINE_NODES = 80
 FAN_OUT = 8
+BOUNDED = {"nslimit": "0.5", "nslimit1": "0.5", "mclimit": "0.5"}
+"""Graphviz iteration limits for big or fanned-out pictures: network simplex (ranking and placement) and crossing
+minimisation stop early. On the reused-input graph below they cut rendering 4–7× (the layout stays readable)."""
 MAX_ORDERED = 256
 """Element groups larger than this are left to Graphviz (a long invisible chain slows the layout)."""
 
@@ -101,6 +106,8 @@ def settings(pic, builder) -> None:
         pic.graph_attrs.setdefault("remincross", "false")
     if len(pic.nodes) > SPLINE_NODES or fan_out > FAN_OUT:
         pic.graph_attrs.setdefault("splines", "polyline")
+        for k, v in BOUNDED.items():
+            pic.graph_attrs.setdefault(k, v)
 
 
 def used_colours(pic) -> list:

@@ -3,20 +3,24 @@
 ``backward_steps(root)`` replays the backward pass with the engine's own per-node step (the rule applied at one
 node: ``node._propagate``, micrograd's ``_backward``) on a copy of the gradient state, and draws a frame:
 
-- frame 0 is the seed: ∂out/∂out = 1 (or the ``gradient`` given); every other grad reads ``—``;
+- frame 0 is the seed: ∂L/∂L = 1 (or the ``gradient`` given); every other grad reads ``—``;
 - frame k applies the rule of the k-th node in reverse tape order: that node is gold, the edges to its parents are
   orange, the parents that just received a contribution have an orange border, and every gradient known so far is
   written in. A gradient that is still a partial sum (some consumer not yet processed) is filled thistle: this is
   where "add across paths" happens;
 - the last frame holds the same gradients as ``root.backward()``.
 
+Each frame's caption is the chain rule in its own words, with the names the user gave (an unlabelled node is named
+by its expression, ``x1·w1``): ``∂L/∂w1 += ∂L/∂(x1·w1) · x1 = 0.5000 · 2.0000 = 1.0000``.
+
 The graph's own ``.grad`` values are restored afterwards: drawing the steps changes nothing. Text in the frames is
 set in a fixed-width font and padded to its widest value, so nodes stay in place from frame to frame.
 
 Output: ``.save(folder, format='svg'|'png'|'dot')`` writes numbered files (``step_000.svg`` …), ``.save_gif(path)``
-an animated GIF (Pillow, which comes with matplotlib), and in Jupyter the object shows itself with a slider
-(self-contained HTML and JavaScript: no ipywidgets needed; without JavaScript every frame is shown, one below the
-other).
+an animated GIF (Pillow, which comes with matplotlib), ``.save_html(path)`` a page whose picture fits the browser
+window (zoom with − fit + or Ctrl+wheel, pan by dragging, step with ← → or the slider), and in Jupyter the object
+shows itself the same way (self-contained HTML and JavaScript: no ipywidgets needed; without JavaScript every frame
+is shown, one below the other). ``tests/test_viz_browser.py`` drives the page in headless Chromium.
 """
 
 from __future__ import annotations
@@ -107,11 +111,11 @@ class Steps:
     ``steps.titles``, ``steps.graph(k)``, ``save``, ``save_gif``, ``html``."""
 
     def __init__(self, root, gradient=None, *, rankdir="LR", edge_labels=None, params=None,
-                 max_nodes=collapse.MAX_NODES, depth=None, hide_constants=False, show_saved=False,
-                 max_frames=MAX_FRAMES):
+                 max_nodes=collapse.MAX_NODES, depth=None, hide_constants=None, show_saved=False,
+                 max_frames=MAX_FRAMES, expand=None):
         op = "backward_steps"
         opts = Options(rankdir=rankdir, edge_labels=edge_labels, max_nodes=max_nodes, depth=depth,
-                       hide_constants=hide_constants, show_saved=show_saved)
+                       hide_constants=hide_constants, show_saved=show_saved, expand=expand)
         self.builder = b = Builder(root, op=op, opts=opts, params=params)
         tape = b.tape
         steps = [n for n in tape if n._prev]

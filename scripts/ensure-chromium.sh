@@ -4,21 +4,12 @@
 # does not (the demo needs no browser).
 set -u
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "$2" ]; }
-if have chromium /usr/bin/chromium && have chromedriver /usr/bin/chromedriver; then
+installed() { have chromium /usr/bin/chromium && have chromedriver /usr/bin/chromedriver; }
+if installed; then
   exit 0
 fi
-if command -v apt-get >/dev/null 2>&1; then
-  SUDO=""
-  if [ "$(id -u)" != "0" ]; then
-    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo"; else SUDO="none"; fi
-  fi
-  if [ "$SUDO" != "none" ]; then
-    echo "microgradnet: installing Chromium for the browser test (apt-get install chromium chromium-driver) ..."
-    $SUDO apt-get update -qq >/dev/null 2>&1 || true
-    if DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1; then
-      have chromium /usr/bin/chromium && have chromedriver /usr/bin/chromedriver && exit 0
-    fi
-  fi
+if bash "$(dirname "$0")/apt-install.sh" chromium chromium-driver && installed; then
+  exit 0
 fi
 cat >&2 <<'MSG'
 microgradnet: Chromium and chromedriver were not found and could not be installed automatically;

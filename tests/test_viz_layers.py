@@ -75,6 +75,7 @@ def test_the_demo_cnn_is_its_layers_with_image_weight_and_bias_visible():
     # the loss box holds cross_entropy's softmax and NLL; its target is written in; no grad noise like -2.8e-18
     assert lines(labs[by_title["cross_entropy"]])[1:3] == ["target=[3]", "loss"]
     assert "e-1" not in dot
+    assert 'size="14,8.5"' in dot  # scaled down, if need be, to one 1344×816 px screen
 
 
 def test_the_same_network_draws_the_same_picture_at_any_input_size():

@@ -35,6 +35,9 @@ RECORD_NODES = 60
 """Pictures with at most this many nodes, none feeding more than :data:`FAN_OUT` others, use Graphviz records."""
 SPLINE_NODES = 80
 FAN_OUT = 8
+SCREEN = "14,8.5"
+"""Graphviz ``size`` (inches, at most; 1344×816 px at 96 dpi) for pictures of layers: a network drawn by its layers
+is scaled down to fit one screen (an SVG stays sharp when zoomed)."""
 BOUNDED = {"nslimit": "0.5", "nslimit1": "0.5", "mclimit": "0.5"}
 """Graphviz iteration limits for big or fanned-out pictures: network simplex (ranking and placement) and crossing
 minimisation stop early. On the reused-input graph below they cut rendering 4–7× (the layout stays readable)."""
@@ -96,6 +99,9 @@ def _depths(tape, plan) -> list:
 
 def settings(pic, builder) -> None:
     """Graph attributes that keep ``dot`` fast on big or fanned-out pictures (module docstring)."""
+    if any(u.kind == "layer" for u in builder.plan.units):  # a network drawn by its layers: fit one screen
+        pic.graph_attrs.setdefault("size", SCREEN)
+        pic.graph_attrs.setdefault("pad", "0.1")  # scaled drawings otherwise lose their outermost pixel
     fan: dict = {}
     for e in pic.edges:
         fan[e.src] = fan.get(e.src, 0) + 1

@@ -3,8 +3,9 @@
 Each layer of :mod:`microgradnet.functional` is wrapped by :func:`layer`. A call made while gradients are recorded
 reserves one tape id (``first_id``) before it runs, so every node the layer creates has an id above it, and tags its
 output node with a :class:`LayerCall`: the function's name, the module scope it ran in (``conv``, ``features.0``),
-its Tensor arguments by parameter name (``input``, ``weight``, ``bias``) and its other arguments when they are small
-(``stride=2``, a short target list). Nothing else is stored: the nodes inside the layer are exactly
+its Tensor arguments by parameter name (``input``, ``weight``, ``bias``) and its other arguments (``stride=2``, a
+short target list; a large array by its shape). The arguments are kept as given and sorted into those fields only
+when a picture asks for the call (:func:`layer_call`). Nothing else is stored: the nodes inside the layer are exactly
 the output's ancestors with an id above ``first_id``, found by a walk when a picture needs them
 (:func:`members`).
 
@@ -16,7 +17,7 @@ The tags live in one dict keyed by the output's id, with a weak reference to the
 entry when the output is freed, so a tag lives exactly as long as its output. It holds the layer's Tensor arguments
 (as a saved tensor does in PyTorch): an input that does not require grad, such as the image, is not on the tape
 (nothing is recorded for it), and the picture still shows it. Cost per call: one id, one small object, one weak
-reference, one dict entry. At scalar level (:class:`microgradnet.scalar_level`) the elements of the
+reference, one dict entry (about 3 µs). At scalar level (:class:`microgradnet.scalar_level`) the elements of the
 layer's output are also labelled ``name[i,j,…]`` (``conv2d[0,0,1,1]``) when they have no label yet, so scalar
 pictures and tapes name them.
 
@@ -104,23 +105,14 @@ def _option(v):
 
 
 def _record(out, name, first, params, args, kwargs) -> None:
-    inputs, options = [], []
-    for k, a in zip(params, args):
-        if isinstance(a, Node):
-            inputs.append((k, a))
-        else:
-            options.append((k, _option(a)))
-    for k, a in kwargs.items():
-        if isinstance(a, Node):
-            inputs.append((k, a))
-        else:
-            options.append((k, _option(a)))
+    """Tag ``out``: the arguments are kept as given and turned into a :class:`LayerCall` only when a picture asks
+    (:func:`layer_call`), so a call costs a weak reference and a dict entry."""
     oid = out._id
     prev = _CALLS.get(oid)
-    inner = prev[1] if prev is not None and prev[0]() is out else None
+    inner = prev if prev is not None and prev[0]() is out else None
     ref = _Ref(out, _drop)
     ref.key = oid
-    _CALLS[oid] = (ref, LayerCall(name, _state["scope"], first, tuple(inputs), tuple(options), inner))
+    _CALLS[oid] = (ref, (name, _state["scope"], first, params, args, kwargs, inner))
     vals = getattr(out, "_values", None)
     if vals is not None:  # scalar level: name the output's elements after the layer
         arr = vals[1]
@@ -128,6 +120,25 @@ def _record(out, name, first, params, args, kwargs) -> None:
             v = arr[idx]
             if not v.label and v._id > first:
                 v.label = f"{name}[{','.join(map(str, idx))}]" if idx else name
+
+
+def _build(entry) -> LayerCall:
+    """The :class:`LayerCall` of a ``_CALLS`` entry (built once, then kept in the entry)."""
+    raw = entry[1]
+    if isinstance(raw, LayerCall):
+        return raw
+    name, scope, first, params, args, kwargs, inner = raw
+    inputs, options = [], []
+    for k, a in list(zip(params, args)) + list(kwargs.items()):
+        if isinstance(a, Node):
+            inputs.append((k, a))
+        else:
+            options.append((k, _option(a)))
+    call = LayerCall(name, scope, first, tuple(inputs), tuple(options), None if inner is None else _build(inner))
+    key = entry[0].key
+    if _CALLS.get(key) is entry:
+        _CALLS[key] = (entry[0], call)
+    return call
 
 
 def layer(fn):
@@ -161,7 +172,7 @@ def layer_call(node) -> LayerCall | None:
     hit = _CALLS.get(node._id)
     if hit is None or hit[0]() is not node:
         return None
-    return hit[1]
+    return _build(hit)
 
 
 def members(out, call: LayerCall) -> list:

@@ -160,6 +160,8 @@ def main(argv=None):
     ap.add_argument("--json")
     ap.add_argument("--child", choices=["tensor", "torch"], help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    from microgradnet.allocator import tune_allocator
+    tune_allocator()  # as `microgradnet train` does (importing microgradnet leaves malloc alone); children too
     if args.child:
         print(tensor_mlp(args.steps) if args.child == "tensor" else torch_mlp(args.steps))
         return None

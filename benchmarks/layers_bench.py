@@ -173,6 +173,8 @@ def main(argv=None):
     ap.add_argument("--json")
     ap.add_argument("--child", choices=["ours", "torch"], help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    from microgradnet.allocator import tune_allocator
+    tune_allocator()  # as `microgradnet train` does (importing microgradnet leaves malloc alone); children too
     if args.child:
         with open(args.json, "w") as fh:
             json.dump(measure(args.child, args.repeat), fh)

@@ -5,7 +5,7 @@ tape through one table of rules (:data:`microgradnet.rules.RULES`); ``backward``
 """
 
 from . import rules
-from .allocator import allocator_tuned, tune_allocator
+from . import value_fast as value_fast  # Value's specialisations, derived from the table (see that module)
 from .creation import arange, full, ones, ones_like, rand, randn, tensor, zeros, zeros_like
 from .engine import AnomalyError, detect_anomaly, enable_grad, grad, is_grad_enabled, no_grad, scope, toposort
 from .gradcheck import GradcheckError, gradcheck
@@ -20,6 +20,7 @@ from .tensor import (
                      cat,
                      concatenate,
                      exp,
+                     from_numpy,
                      log,
                      log1p,
                      matmul,
@@ -41,12 +42,10 @@ float32 = "float32"
 float64 = "float64"
 __version__ = "0.1.0"
 
-tune_allocator()  # see microgradnet/allocator.py; MICROGRADNET_MALLOC_TUNING=0 opts out
-
 __all__ = [
-    "RULES", "AnomalyError", "allocator_tuned", "tune_allocator",
+    "RULES", "AnomalyError",
     "GradcheckError", "Tape", "Tensor", "Value", "abs", "arange", "broadcast_to", "cat",
-    "concatenate", "detect_anomaly", "enable_grad", "exp", "full", "generator", "grad", "gradcheck",
+    "concatenate", "detect_anomaly", "enable_grad", "exp", "from_numpy", "full", "generator", "grad", "gradcheck",
     "is_grad_enabled", "log", "log1p", "manual_seed", "matmul", "maximum", "minimum", "no_grad", "ones",
     "ones_like", "pad",
     "rand", "randn", "relu", "rules", "scalar_level", "scope", "sigmoid", "sqrt", "stack", "tanh", "tape", "tensor",

@@ -7,9 +7,11 @@ conv layers of ``benchmarks/layers_bench.py`` that was half to two thirds of the
 own caching allocator; we ask glibc to do the same: blocks up to 32 MiB come from the heap, and up to 256 MiB of
 freed heap is kept for reuse (``M_MMAP_THRESHOLD``, ``M_TRIM_THRESHOLD``).
 
-Applied once when ``microgradnet`` is imported, on Linux with glibc only. It changes how this process's malloc
-returns memory to the OS (peak memory stays reserved, up to 256 MiB more), nothing else. Set the environment
-variable ``MICROGRADNET_MALLOC_TUNING=0`` before importing to leave malloc alone.
+Opt-in, because it changes the whole process (a Jupyter kernel included), not only microgradnet's objects:
+importing ``microgradnet`` never calls it. The ``microgradnet train`` command and the benchmarks do, on Linux with
+glibc only; it changes how this process's malloc returns memory to the OS (peak memory stays reserved, up to
+256 MiB more), nothing else. Call :func:`tune_allocator` yourself for a long training script; set the environment
+variable ``MICROGRADNET_MALLOC_TUNING=0`` to make it a no-op.
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ import importlib
 import sys
 from importlib.metadata import entry_points
 
+from . import allocator
+
 COMMANDS = [
     ("demo", "microgradnet.demo"),
     ("rules", "microgradnet.rules_cli"),
@@ -20,6 +22,8 @@ COMMANDS = [
     ("train", "microgradnet.training.train_cli"),
     ("evaluate", "microgradnet.training.evaluate_cli"),
 ]
+TUNES_MALLOC = ("train",)
+"""Commands that run long enough on big arrays to want malloc's freed memory kept (see ``allocator``)."""
 
 
 def commands() -> list[tuple[str, list[str]]]:
@@ -61,6 +65,8 @@ def main(argv=None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2
+    if args.command in TUNES_MALLOC:
+        allocator.tune_allocator()
     return int(args._run(args) or 0)
 
 

@@ -17,22 +17,30 @@ Gradient semantics (tested in ``tests/test_engine_semantics.py``)
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import math
 
-import numpy as np
-
+from .modes import (
+    PER_THREAD,
+    AnomalyError,
+    anomaly_enabled,
+    check_backward,
+    check_forward,
+    current_scope,
+    describe,
+    detect_anomaly,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    scope,
+)
 from .rules import RULES
 
-_ids = itertools.count(1)
-_state = {"grad": True, "anomaly": False, "scope": None, "plain": True}
+__all__ = ["AnomalyError", "Node", "SWEEPS", "anomaly_enabled", "backward", "check_backward", "check_forward", "grad",
+           "current_scope", "detect_anomaly", "enable_grad", "is_grad_enabled", "no_grad", "node_ids", "scope",
+           "toposort"]
 
-
-def _set(key, value) -> None:
-    """Change a mode; ``plain`` (recording, no anomaly checks, no scope) lets Value's hot path test one flag."""
-    _state[key] = value
-    _state["plain"] = _state["grad"] and not _state["anomaly"] and _state["scope"] is None
+node_ids = itertools.count(1)
+"""The tape's clock: every node takes the next number when it is made, so parents always have smaller ids."""
 
 
 class Node:
@@ -74,127 +82,36 @@ class Node:
     def is_leaf(self) -> bool:
         return not self._prev
 
-
-# ---------------------------------------------------------------------------------------------------- modes
-def is_grad_enabled() -> bool:
-    return _state["grad"]
-
-
-class _GradMode(contextlib.ContextDecorator):
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-
-    def __enter__(self):
-        self.prev = _state["grad"]
-        _set("grad", self.enabled)
-
-    def __exit__(self, *exc):
-        _set("grad", self.prev)
-        return False
-
-
-def no_grad():
-    """Context manager (and decorator): operations inside are computed but not recorded on the tape."""
-    return _GradMode(False)
-
-
-def enable_grad():
-    """Context manager: record operations again inside a ``no_grad`` block."""
-    return _GradMode(True)
-
-
-class AnomalyError(FloatingPointError):
-    """Raised by ``detect_anomaly`` at the first operation whose output or gradient is NaN or infinite."""
-
-
-class detect_anomaly(contextlib.ContextDecorator):
-    """Inside this block every operation checks its output, and backward checks every gradient it computes; the
-    first NaN or infinity raises :class:`AnomalyError` naming the operation and its inputs."""
-
-    def __enter__(self):
-        self.prev = _state["anomaly"]
-        _set("anomaly", True)
-        return self
-
-    def __exit__(self, *exc):
-        _set("anomaly", self.prev)
-        return False
-
-
-def anomaly_enabled() -> bool:
-    return _state["anomaly"]
-
-
-def _describe(x) -> str:
-    d = x.data if isinstance(x, Node) else x
-    if isinstance(d, np.ndarray) and d.size > 6:
-        return f"array{d.shape} {d.dtype} (min {np.nanmin(d):.4g}, max {np.nanmax(d):.4g}, " \
-               f"{int(np.sum(~np.isfinite(d)))} non-finite)"
-    name = f"{x.label or 'v' + str(x._id)}=" if isinstance(x, Node) else ""
-    return f"{name}{np.array2string(np.asarray(d), precision=4) if isinstance(d, np.ndarray) else d!r}"
-
-
-def _finite(d) -> bool:
-    if isinstance(d, float):
-        return math.isfinite(d)
-    return bool(np.all(np.isfinite(d)))
-
-
-def check_forward(node) -> None:
-    """Anomaly mode: raise if ``node.data`` has a NaN or infinity."""
-    if not _finite(node.data):
-        ins = ", ".join(_describe(p) for p in node._prev) or "(a leaf)"
-        raise AnomalyError(f"detect_anomaly: forward of '{node._op}' produced a non-finite value "
-                           f"{_describe(node)}; its inputs: {ins}; attributes: {node.attrs}")
-
-
-def check_backward(node, parent, i, contrib) -> None:
-    if not _finite(contrib.data if isinstance(contrib, Node) else contrib):
-        raise AnomalyError(f"detect_anomaly: backward of '{node._op}' (node v{node._id}) produced a non-finite "
-                           f"gradient for its input #{i} {_describe(parent)}; upstream gradient "
-                           f"{_describe(node.grad)}; node value {_describe(node)}")
-
-
-# ---------------------------------------------------------------------------------------------------- scopes
-@contextlib.contextmanager
-def scope(name: str, absolute: bool = False):
-    """Nodes created inside are tagged with ``name`` (modules use this so the renderer can cluster them).
-
-    Scopes nest as ``outer/name``; with ``absolute=True`` the name replaces the current scope instead."""
-    prev = _state["scope"]
-    _set("scope", name if (prev is None or absolute) else f"{prev}/{name}")
-    try:
-        yield
-    finally:
-        _set("scope", prev)
-
-
-def current_scope():
-    return _state["scope"]
+    # What backward asks of each node type (Value and Tensor each define these):
+    #   _propagate(create_graph, anomaly)  add this node's grad × its rule's local derivative into each parent's grad
+    #   _reset_grad() / _zero_grad()        an intermediate's grad before a backward / a grad no path reached
+    #   _accumulate(current, g)             a leaf's grad after adding g
+    #   _default_seed(op), _as_seed(g, create_graph, op)   ∂root/∂root: 1 for a scalar, or the caller's gradient
 
 
 # ---------------------------------------------------------------------------------------------------- traversal
 def toposort(roots) -> list:
     """Every node the roots depend on (roots included), in creation order: a topological order, found without
-    recursion."""
+    recursion (a stack, not the call stack)."""
     roots = (roots,) if isinstance(roots, Node) else tuple(roots)
-    fast = getattr(type(roots[0]), "_TOPOSORT", None) if roots else None
-    if fast is not None and all(type(r) is type(roots[0]) for r in roots):
-        return fast(roots)
     seen = {}
     stack = []
     for r in roots:
         if r._id not in seen:
             seen[r._id] = r
             stack.append(r)
-    pop, push = stack.pop, stack.append
     while stack:
-        for p in pop()._prev:
-            k = p._id
-            if k not in seen:
-                seen[k] = p
-                push(p)
+        for p in stack.pop()._prev:
+            if p._id not in seen:
+                seen[p._id] = p
+                stack.append(p)
     return [seen[k] for k in sorted(seen)]
+
+
+SWEEPS: dict = {}
+"""node type → a faster backward for graphs made only of that type, registered by its module (``Value``'s, in
+:mod:`microgradnet.value_sweep`, is built from the rule table and gives bit-identical gradients). It is skipped
+when the backward is recorded (``create_graph``) or checked (``detect_anomaly``)."""
 
 
 def backward(roots, gradients, create_graph: bool = False) -> list:
@@ -203,23 +120,18 @@ def backward(roots, gradients, create_graph: bool = False) -> list:
     See the module docstring for what ``.grad`` holds afterwards. With ``create_graph=True`` the gradients are
     themselves nodes on the tape (computed with the same rules), so they can be differentiated again.
     """
-    anomaly = _state["anomaly"]
-    fast = None if (create_graph or anomaly or not roots) else getattr(type(roots[0]), "_SWEEP", None)
-    if fast is not None and all(type(r) is type(roots[0]) for r in roots):
-        with no_grad():  # Value without anomaly checks: the rules' specialised scalar steps, no method call
-            return fast(roots, gradients)
+    anomaly = PER_THREAD.modes.anomaly
+    special = SWEEPS.get(type(roots[0])) if roots and not (create_graph or anomaly) else None
+    if special is not None and all(type(r) is type(roots[0]) for r in roots):
+        return special(roots, gradients)
     order = toposort(roots)
-    for n in order:
+    for n in order:  # intermediates hold the latest backward only
         if n._prev:
             n.grad = n._reset_grad()
-    for r, g in zip(roots, gradients):
-        if r._prev:
-            r.grad = g if r.grad is None else r.grad + g
-        else:
-            r.grad = r._accumulate(r.grad, g)
-    ctx = enable_grad() if create_graph else no_grad()
-    with ctx:
-        for n in reversed(order):
+    for r, g in zip(roots, gradients):  # seed: ∂L/∂root (a root that is also a leaf accumulates, as leaves do)
+        r.grad = r._accumulate(r.grad, g)
+    with enable_grad() if create_graph else no_grad():
+        for n in reversed(order):  # newest first: every consumer of n has added its part into n.grad already
             if n._prev and n.grad is not None:
                 n._propagate(create_graph, anomaly)
     for n in order:
@@ -228,6 +140,7 @@ def backward(roots, gradients, create_graph: bool = False) -> list:
     return order
 
 
+# ---------------------------------------------------------------------------------------------------- grad()
 def grad(outputs, inputs, grad_outputs=None, create_graph: bool = False, allow_unused: bool = False):
     """∂outputs/∂inputs, returned as a tuple (one per input) without touching any ``.grad``.
 
@@ -254,7 +167,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph: bool = False, allow_u
         for x in inputs:
             if x._id not in ids:
                 if not allow_unused:
-                    raise ValueError(f"grad: input {_describe(x)} is not used to compute the outputs; "
+                    raise ValueError(f"grad: input {describe(x)} is not used to compute the outputs; "
                                      "pass allow_unused=True to get None for it")
                 result.append(None)
             else:

@@ -17,6 +17,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from .rules import RULES
+
 _INF = math.inf
 _NAN = math.nan
 
@@ -99,8 +101,15 @@ def _np_ind(cond):
     return np.asarray(cond).view(np.uint8)
 
 
+def _array_apply(name, *args):
+    """Run rule ``name`` forward on arrays: how a structural rule's backward uses another rule (the backward of
+    ``window`` is ``fold``, of ``getitem`` is ``scatter_add``...)."""
+    return RULES[name].forward(ARRAY, *args)
+
+
 ARRAY = SimpleNamespace(
     name="array",
+    apply=_array_apply,
     ind=_np_ind,
     exp=_np_exp,
     log=_np_log,

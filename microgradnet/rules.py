@@ -11,6 +11,10 @@ backward pass is itself recorded - graph nodes. Argument order is always *inputs
 
 Vocabulary: ``g`` is the upstream gradient ∂L/∂out, ``out`` the forward result, ``a``/``b``/``x`` the inputs.
 
+Where a plain numpy one-liner is too slow (copies of short image rows, adding overlapping windows back, a matmul
+whose operands BLAS prefers transposed), an entry calls a named kernel from :mod:`microgradnet.kernels`; the
+entry still states what is computed.
+
 Conventions (tested in ``tests/test_conventions.py``):
 
 - relu'(0) = 0, leaky_relu'(0) = slope (relu is leaky_relu with slope 0), abs'(0) = 0 (sign);
@@ -30,6 +34,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from . import kernels
+from .kernels import assign as assign  # noqa: F401 - rules.assign, for code written before kernels.py
+from .kernels import window_out as window_out
 
 ONE = 1.0
 
@@ -72,7 +80,60 @@ class Rule:
         return self.vjps[i](m, g, out, *args)
 
 
-RULES: dict[str, Rule] = {}
+class RuleTable(dict):
+    """The rules by name: a dict that counts its changes in ``version`` and calls back what was derived from it
+    (``Value``'s specialisations, :mod:`microgradnet.value_fast`, subscribe), so replacing an entry is all it takes
+    to change what every front computes."""
+
+    version = 0
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.subscribers = []
+
+    def subscribe(self, rebuild) -> None:
+        """Call ``rebuild()`` now and after every change to the table."""
+        self.subscribers.append(rebuild)
+        rebuild()
+
+    def _changed(self):
+        self.version += 1
+        for rebuild in self.subscribers:
+            rebuild()
+
+    def __setitem__(self, name, rule):
+        super().__setitem__(name, rule)
+        self._changed()
+
+    def __delitem__(self, name):
+        super().__delitem__(name)
+        self._changed()
+
+    def update(self, *args, **kw):
+        super().update(*args, **kw)
+        self._changed()
+
+    def setdefault(self, name, rule=None):
+        out = super().setdefault(name, rule)
+        self._changed()
+        return out
+
+    def pop(self, *args):
+        out = super().pop(*args)
+        self._changed()
+        return out
+
+    def popitem(self):
+        out = super().popitem()
+        self._changed()
+        return out
+
+    def clear(self):
+        super().clear()
+        self._changed()
+
+
+RULES: RuleTable = RuleTable()
 
 
 def _rule(**kw) -> Rule:
@@ -209,7 +270,8 @@ def keep_shape(shape, axis):
 
 
 def tie_weights(x, out, axis, keepdims, tie):
-    """Weights (x's shape) that route a max/min reduction's gradient: see the module docstring."""
+    """Weights (x's shape) that route a max/min reduction's gradient: 1 on every maximum ('all'), 1/k on each of
+    k tied maxima ('split'), 1 on the first in row-major order ('first'); see the module docstring."""
     x = np.asarray(raw(x))
     outk = np.asarray(raw(out)).reshape(keep_shape(x.shape, axis))
     mask = x == outk
@@ -219,43 +281,8 @@ def tie_weights(x, out, axis, keepdims, tie):
         count = mask.sum(axis=axis, keepdims=True)
         return mask / count.astype(x.dtype)
     if tie == "first":
-        if axis is not None and len(axis) == 1 and x.shape[axis[0]] <= 64:
-            return _first_along(x, outk, axis[0])
-        if axis is not None and len(axis) == 1:  # max(dim) over a long axis: no transposes
-            (ax,) = axis
-            first = np.expand_dims(mask.argmax(axis=ax), ax)
-            shape = [1] * x.ndim
-            shape[ax] = x.shape[ax]
-            return (np.arange(x.shape[ax]).reshape(shape) == first).astype(x.dtype)
-        axes = tuple(range(x.ndim)) if axis is None else axis
-        rest = tuple(i for i in range(x.ndim) if i not in axes)
-        perm = rest + tuple(axes)
-        moved = mask.transpose(perm)
-        lead = moved.shape[: len(rest)]
-        flat = moved.reshape(lead + (-1,))
-        first = flat.argmax(axis=-1)
-        onehot = np.zeros(flat.shape, dtype=x.dtype)
-        np.put_along_axis(onehot, first[..., None], 1.0, axis=-1)
-        return onehot.reshape(moved.shape).transpose(np.argsort(perm))
+        return kernels.first_maximum(mask, axis).astype(x.dtype)
     raise ValueError(f"amax/amin: unknown tie rule {tie!r}; expected 'split', 'first' or 'all'")
-
-
-def _first_along(x, outk, ax):
-    """One-hot weights of the first maximum along a short axis ``ax`` (a pooling window's cells), one slice at a
-    time: ~4× faster than argmax over a non-last axis, which numpy does by copying the array transposed. Where a
-    slice has no maximum at all (NaN) the first cell gets the weight, as argmax of an all-False mask gives."""
-    w = np.empty(x.shape, dtype=x.dtype)
-    taken = np.zeros(outk.shape, dtype=bool)
-    for i in range(x.shape[ax]):
-        sl = (slice(None),) * ax + (slice(i, i + 1),)
-        hit = x[sl] == outk
-        np.logical_and(hit, np.logical_not(taken), out=hit)
-        np.logical_or(taken, hit, out=taken)
-        w[sl] = hit
-    if not taken.all():
-        first = w[(slice(None),) * ax + (slice(0, 1),)]
-        first[~taken] = 1
-    return w
 
 
 def _unkeep(m, g, shape, axis, keepdims):
@@ -308,7 +335,7 @@ _rule(name="broadcast_to", kind="shape", symbol="broadcast", arity=1, attrs=("sh
       formula="out[i] = x[i mod shape(x)] (numpy broadcasting)", local_formulas=("1 (summed back)",),
       convention="its backward is the only place a gradient is summed back to a shape")
 _rule(name="reshape", kind="shape", symbol="reshape", arity=1, attrs=("shape",),
-      forward=lambda m, x, shape: np.reshape(x, shape),
+      forward=lambda m, x, shape: kernels.reshape(x, shape),
       vjps=(lambda m, g, out, x, shape: m.apply("reshape", g, x.shape),),
       formula="out = x viewed with a new shape", local_formulas=("1",))
 _rule(name="transpose", kind="shape", symbol="T", arity=1, attrs=("axes",),
@@ -317,76 +344,14 @@ _rule(name="transpose", kind="shape", symbol="T", arity=1, attrs=("axes",),
       formula="out = x with axes permuted", local_formulas=("1",))
 
 
-def is_basic_index(index) -> bool:
-    """True when ``index`` uses only ints, slices, None and Ellipsis (no integer or boolean arrays)."""
-    items = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(i, (int, np.integer, slice, type(None), type(Ellipsis))) for i in items)
-
-
-def _box(index, shape):
-    """The (start, stop) per axis when ``index`` is a box of unit-step slices (the slices of pad's backward and
-    of conv's wide rows), else None."""
-    items = index if isinstance(index, tuple) else (index,)
-    if len(items) > len(shape) or not all(isinstance(i, slice) for i in items):
-        return None
-    box = []
-    for i, n in zip(items + (slice(None),) * (len(shape) - len(items)), shape):
-        a, b, step = i.indices(n)
-        if step != 1 or b < a:
-            return None
-        box.append((a, b))
-    return box
-
-
-SHORT_ROW = 64
-"""Rows of at most this many cells are copied whole by ``assign``."""
-
-
-def assign(dst, src):
-    """``dst[...] = src`` for equal shapes; when the last axis is contiguous in both and short (an image row of a
-    conv or a pool, 2 to ``SHORT_ROW`` cells), each row is moved as one opaque item, so numpy's copy loop runs
-    once over all rows instead of once per row (2–3× faster on 16-cell rows). Values are copied bit for bit."""
-    n = src.shape[-1] if src.ndim > 1 else 0
-    if (1 < n <= SHORT_ROW and dst.shape == src.shape and dst.dtype == src.dtype and src.dtype != object
-            and src.strides[-1] == dst.strides[-1] == src.itemsize and src.size):
-        row = np.dtype((np.void, n * src.itemsize))
-        dst.view(row)[..., 0] = src.view(row)[..., 0]
-    else:
-        dst[...] = src
-
-
-def _embed(x, box, shape):
-    """zeros(shape) with x in the box, writing each cell once: x into the box, zeros only around it."""
-    z = np.empty(shape, dtype=x.dtype)
-    assign(z[tuple(slice(a, b) for a, b in box)], x)
-    for k, (a, b) in enumerate(box):
-        inside = tuple(slice(a_, b_) for a_, b_ in box[:k])
-        if a > 0:
-            z[inside + (slice(0, a),)] = 0
-        if b < shape[k]:
-            z[inside + (slice(b, None),)] = 0
-    return z
-
-
-def _scatter_fwd(m, g, index, shape):
-    box = _box(index, shape) if g.dtype != object else None
-    if box is not None:
-        return _embed(g, box, shape)
-    z = np.zeros(shape, dtype=g.dtype)
-    if is_basic_index(index):
-        z[index] = g
-    else:
-        np.add.at(z, index, g)
-    return z
-
-
 _rule(name="getitem", kind="shape", symbol="[·]", arity=1, attrs=("index",),
       forward=lambda m, x, index: x[index],
       vjps=(lambda m, g, out, x, index: m.apply("scatter_add", g, index, x.shape),),
       formula="out = x[index]", local_formulas=("1 (scattered back)",),
       convention="a position picked several times by an integer array gets the sum of its gradients")
 _rule(name="scatter_add", kind="shape", symbol="scatter", arity=1, attrs=("index", "shape"),
-      forward=_scatter_fwd, vjps=(lambda m, g, out, x, index, shape: m.apply("getitem", g, index),),
+      forward=lambda m, g, index, shape: kernels.scatter_add(g, index, shape),
+      vjps=(lambda m, g, out, x, index, shape: m.apply("getitem", g, index),),
       formula="out = zeros(shape); out[index] += x", local_formulas=("1",))
 
 
@@ -394,94 +359,33 @@ def _pad_vjp(m, g, out, x, pad_width):
     return m.apply("getitem", g, tuple(slice(b, b + n) for (b, _), n in zip(pad_width, x.shape)))
 
 
-def _pad_fwd(m, x, pad_width):
-    shape = tuple(n + b + a for n, (b, a) in zip(x.shape, pad_width))
-    if x.dtype != object:
-        return _embed(x, [(b, b + n) for n, (b, _) in zip(x.shape, pad_width)], shape)
-    out = np.zeros(shape, dtype=x.dtype)
-    out[tuple(slice(b, b + n) for n, (b, _) in zip(x.shape, pad_width))] = x
-    return out
-
-
 _rule(name="pad", kind="shape", symbol="pad", arity=1, attrs=("pad_width",),
-      forward=_pad_fwd, vjps=(_pad_vjp,),
+      forward=lambda m, x, pad_width: kernels.pad(x, pad_width), vjps=(_pad_vjp,),
       formula="out = x surrounded by zeros", local_formulas=("1 inside, 0 in the border",))
 
 
-def window_out(n, k, s, d):
-    return (n - d * (k - 1) - 1) // s + 1
-
-
-def _window_fwd(m, x, kernel, stride, dilation):
-    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    h, w = x.shape[-2:]
-    oh, ow = window_out(h, kh, sh, dh), window_out(w, kw, sw, dw)
-    if x.dtype == object:
-        rows = (np.arange(oh) * sh)[:, None] + (np.arange(kh) * dh)[None, :]
-        cols = (np.arange(ow) * sw)[:, None] + (np.arange(kw) * dw)[None, :]
-        return x[..., rows[:, None, :, None], cols[None, :, None, :]]
-    st = x.strides
-    return np.lib.stride_tricks.as_strided(
-        x, x.shape[:-2] + (oh, ow, kh, kw), st[:-2] + (st[-2] * sh, st[-1] * sw, st[-2] * dh, st[-1] * dw),
-        writeable=False)
-
-
-def _fold_fwd(m, g, size, kernel, stride, dilation):
-    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    oh, ow = g.shape[-4:-2]
-    z = np.zeros(g.shape[:-4] + tuple(size), dtype=g.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            z[..., i * dh: i * dh + sh * (oh - 1) + 1: sh, j * dw: j * dw + sw * (ow - 1) + 1: sw] += g[..., i, j]
-    return z
-
-
 _rule(name="window", kind="shape", symbol="windows", arity=1, attrs=("kernel", "stride", "dilation"),
-      forward=_window_fwd,
+      forward=lambda m, x, kernel, stride, dilation: kernels.windows(x, kernel, stride, dilation),
       vjps=(lambda m, g, out, x, kernel, stride, dilation:
             m.apply("fold", g, x.shape[-2:], kernel, stride, dilation),),
       formula="out[..., i, j, p, q] = x[..., i·s + p·d, j·s + q·d]",
       local_formulas=("1 (overlapping windows add up)",),
       convention="the building block of conv and pooling; its backward (fold) adds overlapping windows")
 _rule(name="fold", kind="shape", symbol="fold", arity=1, attrs=("size", "kernel", "stride", "dilation"),
-      forward=_fold_fwd,
+      forward=lambda m, g, size, kernel, stride, dilation: kernels.fold(g, size, kernel, stride, dilation),
       vjps=(lambda m, g, out, x, size, kernel, stride, dilation: m.apply("window", g, kernel, stride, dilation),),
       formula="out[..., i·s + p·d, j·s + q·d] += x[..., i, j, p, q]", local_formulas=("1",))
 
 
-def _window_flat_fwd(m, x, kernel, step, length):
-    (kh, kw), (a, b) = kernel, step
-    if x.dtype == object:
-        idx = (np.arange(kh) * a)[:, None, None] + (np.arange(kw) * b)[None, :, None] + np.arange(length)
-        return x[..., idx]
-    st = x.strides[-1]
-    return np.lib.stride_tricks.as_strided(
-        x, x.shape[:-1] + (kh, kw, length), x.strides[:-1] + (st * a, st * b, st), writeable=False)
-
-
-def _fold_flat_fwd(m, g, size, kernel, step):
-    (kh, kw), (a, b) = kernel, step
-    t = g.shape[-1]
-    z = np.empty(g.shape[:-3] + (size,), dtype=g.dtype)
-    z[..., :t] = g[..., 0, 0, :]  # the first run is written, not added: each cell of z is written once less
-    z[..., t:] = 0
-    for p in range(kh):
-        for q in range(kw):
-            if p or q:
-                o = p * a + q * b
-                z[..., o:o + t] += g[..., p, q, :]
-    return z
-
-
 _rule(name="window_flat", kind="shape", symbol="windows_flat", arity=1, attrs=("kernel", "step", "length"),
-      forward=_window_flat_fwd,
+      forward=lambda m, x, kernel, step, length: kernels.windows_flat(x, kernel, step, length),
       vjps=(lambda m, g, out, x, kernel, step, length: m.apply("fold_flat", g, x.shape[-1], kernel, step),),
       formula="out[..., p, q, t] = x[..., t + p·a + q·b]",
       local_formulas=("1 (overlapping windows add up)",),
       convention="windows of a row-major flattened image (a = row step, b = column step): every window is one "
                  "contiguous run, so stride-1 conv reads and its backward (fold_flat) adds whole rows at once")
 _rule(name="fold_flat", kind="shape", symbol="fold_flat", arity=1, attrs=("size", "kernel", "step"),
-      forward=_fold_flat_fwd,
+      forward=lambda m, g, size, kernel, step: kernels.fold_flat(g, size, kernel, step),
       vjps=(lambda m, g, out, x, size, kernel, step: m.apply("window_flat", g, kernel, step, x.shape[-1]),),
       formula="out[..., t + p·a + q·b] += x[..., p, q, t]", local_formulas=("1",))
 
@@ -513,35 +417,22 @@ def _swap(m, x):
     return m.apply("transpose", x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
 
 
-def _matmul_fwd(m, a, b):
-    # A long reduction into a small result (conv's and a big batch's weight gradient, g @ colsᵀ) runs up to 2×
-    # faster in OpenBLAS as (bᵀ aᵀ)ᵀ; the small result then comes out column-major, which costs nothing.
-    if a.ndim == 2 and b.ndim == 2 and a.shape[1] > 8 * max(a.shape[0], b.shape[1]) and a.dtype != object:
-        return np.matmul(b.T, a.T).T
-    return np.matmul(a, b)
-
-
-def _column_major(x) -> bool:
-    d = raw(x)
-    return d.ndim == 2 and d.flags.f_contiguous and not d.flags.c_contiguous
-
-
 def _matmul_vjp_a(m, g, out, a, b):
     # ∂L/∂a = g bᵀ, computed as (b gᵀ)ᵀ when a is a transposed view, so the gradient has a's memory layout
     # (a weight used as W.T gets a row-major gradient for W, and the update p -= lr·g runs on matching layouts)
-    if _column_major(a):
+    if kernels.column_major(raw(a)):
         return _swap(m, m.apply("matmul", b, _swap(m, g)))
     return m.apply("matmul", g, _swap(m, b))
 
 
 def _matmul_vjp_b(m, g, out, a, b):
     # ∂L/∂b = aᵀ g, as (gᵀ a)ᵀ when b is a transposed view (nn.Linear's W.T): see _matmul_vjp_a
-    if _column_major(b):
+    if kernels.column_major(raw(b)):
         return _swap(m, m.apply("matmul", _swap(m, g), a))
     return m.apply("matmul", _swap(m, a), g)
 
 
-_rule(name="matmul", kind="linalg", symbol="@", arity=2, forward=_matmul_fwd,
+_rule(name="matmul", kind="linalg", symbol="@", arity=2, forward=lambda m, a, b: kernels.matmul(a, b),
       vjps=(_matmul_vjp_a, _matmul_vjp_b), saved=("a", "b"),
       formula="out[i, j] = Σₖ a[i, k] b[k, j]", local_formulas=("∂L/∂a = g bᵀ", "∂L/∂b = aᵀ g"))
 
@@ -551,20 +442,3 @@ def table() -> list[dict]:
     return [dict(name=r.name, kind=r.kind, symbol=r.symbol, formula=r.formula,
                  local=", ".join(r.local_formulas), saved=", ".join(r.saved), convention=r.convention)
             for r in RULES.values()]
-
-
-def _array_apply(name, *args):
-    return RULES[name].forward(_ARRAY[0], *args)
-
-
-_ARRAY: list = []  # mathns.ARRAY, set by _install (mathns imports this module, so not at import time)
-
-
-def _install():
-    from .mathns import ARRAY
-    ARRAY.apply = _array_apply
-    _ARRAY[:] = [ARRAY]
-    ARRAY.rules = RULES
-
-
-_install()

@@ -15,6 +15,11 @@ products and one n-ary sum per output; reshape, transpose, broadcast, indexing, 
 references around (padding adds one constant zero). The result is a Tensor whose elements are Values; its
 ``backward`` runs the scalar engine and then adds each lifted tensor's element gradients into its ``.grad``, so
 scalar-level and tensor-level gradients can be compared directly.
+
+How it plugs in: a ``scalar_level`` block is another backend of the rule table. Entering it sets
+``tensor.ACTIVE_LEVEL.backend`` (this thread only); ``tensor.apply`` then hands every operation to the block's
+:meth:`~scalar_level.apply`, and a Tensor made here carries ``level = (block, values)``, so operations on it after
+the block has closed, and its ``backward``, come back here too. Nothing in ``tensor.py`` imports this module.
 """
 
 from __future__ import annotations
@@ -22,9 +27,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import engine, value
-from .engine import _ids
+from .engine import node_ids
 from .rules import RULES
-from .tensor import _SCALAR_HOOK, Tensor, _tmake
+from .tensor import ACTIVE_LEVEL, Tensor, from_numpy
 
 
 class scalar_level:
@@ -44,21 +49,29 @@ class scalar_level:
         self._prev = None
 
     def __enter__(self):
-        self._prev = _SCALAR_HOOK["ctx"]
-        _SCALAR_HOOK["ctx"] = self
+        self._prev = ACTIVE_LEVEL.backend
+        ACTIVE_LEVEL.backend = self
         return self
 
     def __exit__(self, *exc):
-        _SCALAR_HOOK["ctx"] = self._prev
+        ACTIVE_LEVEL.backend = self._prev
         return False
+
+    def apply(self, name, inputs, attrs):
+        """Rule ``name`` on ``inputs`` at scalar level: a Tensor whose elements are Values (see the module)."""
+        return apply_scalar(self, name, inputs, attrs)
+
+    def backward(self, t: Tensor, gradient=None) -> None:
+        """The Value engine from ``t``'s Values, then the gradients written back to the Tensors."""
+        backward_scalar(t, gradient)
 
     def name(self, t: Tensor, label: str = "") -> None:
         self.names[id(t)] = label
 
     def values(self, t: Tensor) -> np.ndarray:
         """The object array of Values standing for ``t`` (lifting it if needed)."""
-        if t._values is not None:
-            return t._values[1]
+        if t.level is not None:
+            return t.level[1]
         hit = self.lifted.get(id(t))
         if hit is not None:
             return hit[1]
@@ -78,8 +91,8 @@ def _wrap(ctx, arr):
     data = np.empty(arr.shape, dtype=np.float64)
     for idx in np.ndindex(arr.shape):
         data[idx] = arr[idx].data
-    t = _tmake(data, (), "", (), False)
-    t._values = (ctx, arr)
+    t = from_numpy(data)
+    t.level = (ctx, arr)
     ctx.made.append(t)
     return t
 
@@ -97,13 +110,10 @@ def _tag(arr, group, name):
         stack.extend(p for p in v._prev if p._id > group)
 
 
-def apply_scalar(name, inputs, attrs):
-    ctx = _SCALAR_HOOK["ctx"]
-    if ctx is None:
-        ctx = next(t._values[0] for t in inputs if t._values is not None)
+def apply_scalar(ctx, name, inputs, attrs):
     vals = [ctx.values(t) for t in inputs]
     rule = RULES[name]
-    group = next(_ids)
+    group = next(node_ids)
     if name == "where":
         out = np.where(attrs[0], vals[0], vals[1])
     elif rule.kind == "elementwise":
@@ -163,7 +173,7 @@ def _matmul(a, b):
 
 def backward_scalar(t: Tensor, gradient=None) -> None:
     """Backward from a scalar-level Tensor: the Value engine, then gradients written back to the Tensors."""
-    ctx, arr = t._values
+    ctx, arr = t.level
     roots = list(arr.flat)
     if gradient is None:
         if len(roots) != 1:
@@ -181,4 +191,4 @@ def backward_scalar(t: Tensor, gradient=None) -> None:
             g = np.array([v.grad for v in varr.flat], dtype=src.dtype).reshape(src.shape)
             src.grad = g if src.grad is None else src.grad + g
     for m in ctx.made:
-        m.grad = np.array([v.grad for v in m._values[1].flat], dtype=np.float64).reshape(m.shape)
+        m.grad = np.array([v.grad for v in m.level[1].flat], dtype=np.float64).reshape(m.shape)

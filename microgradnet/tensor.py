@@ -9,27 +9,40 @@ node is recorded first, and its backward is the single place a gradient is summe
 numbers never promote: ``x * 2.0`` keeps ``x``'s dtype.
 
 Inside :class:`~microgradnet.scalar_level.scalar_level` the same Tensor code records one ``Value`` per scalar
-operation instead (see that module).
+operation instead: that block registers itself as another backend of the rule table (``ACTIVE_LEVEL``), and the
+tensors it makes carry it in ``level``, so every operation on them goes to it too.
 """
 
 from __future__ import annotations
 
 import numbers
+import threading
 from collections import namedtuple
 from types import SimpleNamespace
 
 import numpy as np
 
 from . import engine
-from .engine import Node, _ids, _state
+from .engine import Node, node_ids
+from .kernels import assign
 from .mathns import ARRAY
+from .modes import PER_THREAD, check_backward, check_forward
 from .random import generator as generator  # the array front's generator, also at microgradnet.generator
 from .random import manual_seed as manual_seed
-from .rules import RULES, assign, is_basic_index, raw
+from .rules import RULES, raw
 
 _new = object.__new__
 _FLOATS = (np.float16, np.float32, np.float64)
-_SCALAR_HOOK = {"ctx": None}  # set by scalar_level while a scalar-level block is active
+
+
+class _ActiveLevel(threading.local):
+    backend = None  # the other level recording in this thread (a scalar_level block), or None: numpy arrays
+
+
+ACTIVE_LEVEL = _ActiveLevel()
+"""``ACTIVE_LEVEL.backend``: the object that runs the rule table at another level in this thread, if any. It has
+``apply(name, inputs, attrs) -> Tensor`` and ``backward(tensor, gradient)``; a tensor it makes has
+``level = (backend, values)``."""
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
@@ -71,13 +84,13 @@ def _tmake(data, prev, op, args, requires_grad):
     t._prev = prev
     t._op = op
     t._args = args
-    t._id = next(_ids)
+    t._id = next(node_ids)
     t.label = ""
-    t._meta = _state["scope"]
+    t._meta = PER_THREAD.modes.scope
     t.requires_grad = requires_grad
-    t._values = None
-    if _state["anomaly"] and data.dtype.kind == "f":
-        engine.check_forward(t)
+    t.level = None
+    if PER_THREAD.modes.anomaly and data.dtype.kind == "f":
+        check_forward(t)
     return t
 
 
@@ -93,13 +106,18 @@ def _own_copy(g, like):
 
 def apply(name, inputs, attrs=()):
     """Run rule ``name`` on Tensors ``inputs`` (already of matching shapes) and record it on the tape."""
-    if _SCALAR_HOOK["ctx"] is not None or any(t._values is not None for t in inputs):
-        from .scalar_level import apply_scalar
-        return apply_scalar(name, inputs, attrs)
+    backend = ACTIVE_LEVEL.backend
+    if backend is None:
+        for t in inputs:
+            if t.level is not None:
+                backend = t.level[0]
+                break
+    if backend is not None:  # another level of the same table (scalar_level): one Value per scalar operation
+        return backend.apply(name, inputs, attrs)
     data = RULES[name].forward(ARRAY, *[t.data for t in inputs], *attrs)
     if data.__class__ is not np.ndarray:
         data = np.asarray(data)
-    if _state["grad"]:
+    if PER_THREAD.modes.grad:
         for t in inputs:
             if t.requires_grad:
                 return _tmake(data, tuple(inputs), name, attrs, True)
@@ -169,10 +187,16 @@ def _pick(axis, dim, default=None):
 class Tensor(Node):
     """An n-dimensional array on the tape (see the module docstring)."""
 
-    __slots__ = ("_prev", "requires_grad", "_values")
+    __slots__ = ("_prev", "requires_grad", "level")
 
     def __init__(self, data, requires_grad=False, dtype=None, label=""):
+        """A leaf holding a COPY of ``data`` (numbers, nested lists, a numpy array or a Tensor), as
+        ``torch.tensor``: an optimiser's in-place update never reaches the caller's array. To share the array's
+        memory instead, use :func:`from_numpy`."""
         arr = _as_array(data, _canon_dtype(dtype))
+        src = data.data if isinstance(data, Tensor) else data
+        if isinstance(src, np.ndarray) and np.may_share_memory(arr, src):
+            arr = arr.copy(order="K")  # the same memory layout, as torch.tensor keeps strides
         if requires_grad and arr.dtype.kind != "f":
             raise TypeError(f"Tensor: only floating point tensors can require grad, got dtype {arr.dtype}; "
                             "pass dtype='float64' (or float32)")
@@ -181,11 +205,11 @@ class Tensor(Node):
         self._prev = ()
         self._op = ""
         self._args = ()
-        self._id = next(_ids)
+        self._id = next(node_ids)
         self.label = label
-        self._meta = _state["scope"]
+        self._meta = PER_THREAD.modes.scope
         self.requires_grad = bool(requires_grad)
-        self._values = None
+        self.level = None
 
     # -------------------------------------------------------------------------------------------- basics
     def __repr__(self):
@@ -227,6 +251,11 @@ class Tensor(Node):
         return self.data.shape[0]
 
     @property
+    def _values(self):
+        """The old name of ``level`` (kept for code that reads ``t._values[1]``, the tensor's Values)."""
+        return self.level
+
+    @property
     def is_leaf(self):
         return not self._prev
 
@@ -265,7 +294,7 @@ class Tensor(Node):
         dt = _canon_dtype(dtype)
         if dt == self.dtype:
             return self
-        if self.requires_grad and _state["grad"]:
+        if self.requires_grad and PER_THREAD.modes.grad:
             return self * lift(np.ones((), dtype=dt))
         return _tmake(self.data.astype(dt), (), "", (), False)
 
@@ -285,9 +314,8 @@ class Tensor(Node):
 
         ``gradient`` (∂L/∂self) is required unless self has one element, as in PyTorch.
         """
-        if self._values is not None:
-            from .scalar_level import backward_scalar
-            return backward_scalar(self, gradient)
+        if self.level is not None:  # made at another level (scalar_level): that backend's backward
+            return self.level[0].backward(self, gradient)
         if not self.requires_grad:
             raise RuntimeError("backward: this tensor does not require grad and has no grad history (no input "
                                "of the computation had requires_grad=True, or it ran under no_grad)")
@@ -341,7 +369,7 @@ class Tensor(Node):
             if not create_graph and cd.dtype != p.data.dtype:
                 c = cd.astype(p.data.dtype)
             if anomaly:
-                engine.check_backward(self, p, i, c)
+                check_backward(self, p, i, c)
             pg = p.grad
             if pg is None:
                 p.grad = c if (p._prev or create_graph) else _own_copy(c, p.data)
@@ -383,7 +411,7 @@ class Tensor(Node):
         if isinstance(p, (Tensor, np.ndarray)):
             return elementwise("powv", self, p)
         if isinstance(p, numbers.Real) and not isinstance(p, bool):
-            if p != int(p) and self._values is None and np.any(self.data < 0):
+            if p != int(p) and self.level is None and np.any(self.data < 0):
                 raise ValueError(f"pow: a negative base with the non-integer exponent {p} gives a complex result; "
                                  f"found min {self.data.min()} in a tensor of shape {self.shape}")
             return apply("pow", (self,), (p,))
@@ -585,6 +613,19 @@ class Tensor(Node):
 
 
 # ---------------------------------------------------------------------------------------------------- functions
+def from_numpy(ndarray, requires_grad=False):
+    """A leaf Tensor that SHARES ``ndarray``'s memory (as ``torch.from_numpy``): writing into one changes the
+    other, and an optimiser step on it updates the array. ``Tensor(ndarray)`` and :func:`tensor` copy instead."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy array, got {type(ndarray).__name__}")
+    if ndarray.dtype == object or ndarray.dtype.kind not in "biuf":
+        raise TypeError(f"from_numpy: the array must hold real numbers, got dtype {ndarray.dtype}")
+    if requires_grad and ndarray.dtype.kind != "f":
+        raise TypeError(f"from_numpy: only floating point tensors can require grad, got dtype {ndarray.dtype}")
+    t = _tmake(ndarray, (), "", (), bool(requires_grad))
+    return t
+
+
 def broadcast_to(x, shape):
     x = lift(x, None, "broadcast_to")
     shape = tuple(shape)
@@ -778,4 +819,3 @@ GRAPH = SimpleNamespace(
     apply=_gapply,
 )
 
-_ = is_basic_index  # re-exported for scalar_level

@@ -10,20 +10,22 @@ Lecture code runs as is::
 ``_prev`` holds the parents in argument order (micrograd keeps a set; ``a*a`` has ``a`` twice here), ``_op`` the
 name of the rule in :data:`microgradnet.rules.RULES`, and ``_backward()`` applies that one node's rule, as in the
 lecture's step-by-step backprop. Every operation goes through the rule table; nothing here knows a derivative.
+``backward()`` is :func:`microgradnet.engine.backward`, which calls ``_propagate`` on each node, newest first; a
+faster sweep specialised from the same table is registered by :mod:`microgradnet.value_sweep`.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-import operator
 from types import SimpleNamespace
 
 import numpy as np
 
 from . import engine
-from .engine import Node, _ids, _state
+from .engine import Node, node_ids
 from .mathns import ARRAY, SCALAR
+from .modes import PER_THREAD, check_backward, check_forward
 from .rules import RULES
 
 _new = object.__new__
@@ -48,22 +50,22 @@ def _blank(data) -> Value:
     v = _new(Value)
     v.data = data
     v.grad = 0.0
-    v._id = next(_ids)
+    v._id = next(node_ids)
     v.label = ""
-    v._meta = _state["scope"]
+    v._meta = PER_THREAD.modes.scope
     return v
 
 
-def _make(data, prev, op, args=()):
+def make(data, prev, op, args=()):
     """A new node; ``prev`` empty (or recording off) makes a leaf."""
-    if not (prev and _state["grad"]):
+    if not (prev and PER_THREAD.modes.grad):
         return _leaf(data)
     v = _blank(data)
     _set_prev(v, prev)
     v._op = op
     v._args = args
-    if _state["anomaly"]:
-        engine.check_forward(v)
+    if PER_THREAD.modes.anomaly:
+        check_forward(v)
     return v
 
 
@@ -73,12 +75,13 @@ def _leaf(x: float):
     v._a = v._b = None
     v._op = ""
     v._args = ()
-    if _state["anomaly"]:
-        engine.check_forward(v)
+    if PER_THREAD.modes.anomaly:
+        check_forward(v)
     return v
 
 
-def _num(x, op):
+def as_value(x, op):
+    """x as a Value: a Value passes, a number becomes a constant leaf; anything else is a TypeError naming ``op``."""
     if isinstance(x, Value):
         return x
     if x.__class__ is float:
@@ -102,82 +105,25 @@ def _apply(name, inputs, args=()):
     if isinstance(data, complex):
         raise ValueError(f"{name}: {inputs[0].data!r} ** {args[0] if args else inputs[1].data!r} is complex "
                          f"(a negative base with a non-integer exponent); expected a real result")
-    return _make(float(data), tuple(inputs), name, args)
+    return make(float(data), tuple(inputs), name, args)
 
 
-_F = {name: r.forward for name, r in RULES.items()}
-_FADD, _FSUB, _FMUL = _F["add"], _F["sub"], _F["mul"]
-
-
-class _Sym:
-    """A stand-in operand for reading a rule off the table: a forward that applies one arithmetic operator to two
-    of them reports which (``_operator_of``); a derivative that hands one back untouched is recognised by identity
-    (``_returns_operand``); anything that computes more fails."""
-
-    def __add__(self, o):
-        return operator.add, self, o
-
-    def __sub__(self, o):
-        return operator.sub, self, o
-
-    def __mul__(self, o):
-        return operator.mul, self, o
-
-
-def _operator_of(forward):
-    """The C function (operator.add/sub/mul) a binary rule's forward is, found by running the rule's own forward
-    once on stand-ins; None when it is anything else."""
-    p, q = _Sym(), _Sym()
-    try:
-        r = forward(SCALAR, p, q)
-    except Exception:  # noqa: BLE001 - a forward that computes more than one operator is not a plain operator
-        return None
-    return r[0] if isinstance(r, tuple) and len(r) == 3 and r[1] is p and r[2] is q else None
-
-
-def _binary(name, f):
-    """A fast path for a binary rule whose forward cannot fail on floats (add, sub, mul): ``_make`` inlined, and
-    the rule's forward called as the C operator it is (one Python call less per node)."""
-    fop = _operator_of(f) or (lambda x, y: f(SCALAR, x, y))
+def _binary(name):
+    """``a + b``, ``a − b``, ``a · b`` and their reflected forms (``2 * a``), through the rule's forward."""
 
     def op(a, b):
-        if b.__class__ is not Value:
-            b = _num(b, name)
-        v = _new(Value)
-        v.data = fop(a.data, b.data)
-        v.grad = 0.0
-        v._id = next(_ids)
-        v.label = ""
-        v._args = ()
-        if _state["plain"]:  # recording, no scope, no anomaly checks: the common case
-            v._meta = None
-            v._a = a
-            v._b = b
-            v._op = name
-            return v
-        v._meta = _state["scope"]
-        if _state["grad"]:
-            v._a = a
-            v._b = b
-            v._op = name
-        else:
-            v._a = v._b = None
-            v._op = ""
-        if _state["anomaly"]:
-            engine.check_forward(v)
-        return v
+        b = as_value(b, name)
+        return make(RULES[name].forward(SCALAR, a.data, b.data), (a, b), name)
 
     def rop(a, b):
-        b = _num(b, name)
-        return _make(fop(b.data, a.data), (b, a), name)
+        b = as_value(b, name)
+        return make(RULES[name].forward(SCALAR, b.data, a.data), (b, a), name)
     return op, rop
 
 
 def _unary(name):
-    f = _F[name]
-
     def op(a):
-        return _make(f(SCALAR, a.data), (a,), name)
+        return make(RULES[name].forward(SCALAR, a.data), (a,), name)
     op.__name__ = name
     op.__doc__ = f"{RULES[name].formula}; local derivative {', '.join(RULES[name].local_formulas)} " \
                  f"(rule ``{name}``). {RULES[name].convention}".strip()
@@ -193,7 +139,6 @@ class Value(Node):
 
     __slots__ = ("_a", "_b")  # the parents: see _prev
     requires_grad = True
-    _BACKWARD: dict = {}  # rule name -> fast backward step, filled in below from the table
 
     @property
     def _prev(self) -> tuple:
@@ -226,24 +171,24 @@ class Value(Node):
         self._prev = tuple(_children)
         self._op = _op
         self._args = ()
-        self._id = next(_ids)
+        self._id = next(node_ids)
         self.label = label
-        self._meta = _state["scope"]
+        self._meta = PER_THREAD.modes.scope
 
     def __repr__(self):
         lab = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{lab})"
 
     # -------------------------------------------------------------------------------------------- arithmetic
-    __add__, __radd__ = _binary("add", _FADD)
-    __sub__, __rsub__ = _binary("sub", _FSUB)
-    __mul__, __rmul__ = _binary("mul", _FMUL)
+    __add__, __radd__ = _binary("add")
+    __sub__, __rsub__ = _binary("sub")
+    __mul__, __rmul__ = _binary("mul")
 
     def __truediv__(self, other):
-        return _apply("div", (self, _num(other, "div")))
+        return _apply("div", (self, as_value(other, "div")))
 
     def __rtruediv__(self, other):
-        return _apply("div", (_num(other, "div"), self))
+        return _apply("div", (as_value(other, "div"), self))
 
     __neg__ = _unary("neg")
 
@@ -263,20 +208,20 @@ class Value(Node):
                         f"{other!r}")
 
     def __rpow__(self, other):
-        return _apply("powv", (_num(other, "pow"), self))
+        return _apply("powv", (as_value(other, "pow"), self))
 
     # comparisons look at data only (no node is made); equality stays identity, so Values hash as in micrograd
     def __lt__(self, other):
-        return self.data < _num(other, "<").data
+        return self.data < as_value(other, "<").data
 
     def __le__(self, other):
-        return self.data <= _num(other, "<=").data
+        return self.data <= as_value(other, "<=").data
 
     def __gt__(self, other):
-        return self.data > _num(other, ">").data
+        return self.data > as_value(other, ">").data
 
     def __ge__(self, other):
-        return self.data >= _num(other, ">=").data
+        return self.data >= as_value(other, ">=").data
 
     def __float__(self):
         return self.data
@@ -298,11 +243,11 @@ class Value(Node):
 
     def max(self, other):
         """max(self, other); on a tie each gets half the gradient (rule ``maximum``)."""
-        return _apply("maximum", (self, _num(other, "maximum")))
+        return _apply("maximum", (self, as_value(other, "maximum")))
 
     def min(self, other):
         """min(self, other); on a tie each gets half the gradient (rule ``minimum``)."""
-        return _apply("minimum", (self, _num(other, "minimum")))
+        return _apply("minimum", (self, as_value(other, "minimum")))
 
     def clip(self, lo=None, hi=None):
         return _apply("clip", (self,), (lo, hi))
@@ -316,36 +261,38 @@ class Value(Node):
         """Apply this node's rule once: add ``self.grad`` × local derivative to each parent's ``.grad``
         (micrograd's per-node step, for doing backprop by hand)."""
         if self._prev:
-            self._propagate(False, _state["anomaly"])
+            self._propagate(False, PER_THREAD.modes.anomaly)
 
     def local_grads(self) -> tuple:
-        """∂self/∂parent for each parent, in argument order: the numbers drawn on the graph's edges."""
+        """∂self/∂parent for each parent, in argument order, from this node's rule: the numbers on the graph's
+        edges. Where Python's float arithmetic would raise (1/0 in log′(0) or div′ by 0) the value is numpy's IEEE
+        result (±inf, NaN), the same number ``Tensor`` gets from the same rule."""
         if not self._prev:
             return ()
         rule = RULES[self._op]
         if rule.kind == "reduce":
             return tuple(_nary_locals(self).tolist())
-        args = tuple(p.data for p in self._prev) + self._args
-        return tuple(float(rule.local(i, SCALAR, self.data, *args)) for i in range(len(self._prev)))
+        ins = tuple(p.data for p in self._prev)
+        try:
+            return tuple(float(rule.local(i, SCALAR, self.data, *ins, *self._args)) for i in range(len(ins)))
+        except (ZeroDivisionError, OverflowError):
+            with np.errstate(all="ignore"):
+                ins64 = tuple(np.float64(x) for x in ins)
+                return tuple(float(rule.local(i, ARRAY, np.float64(self.data), *ins64, *self._args))
+                             for i in range(len(ins)))
 
     def _propagate(self, create_graph, anomaly):
-        if not (create_graph or anomaly):
-            _BACKWARD[self._op](self, self.grad)
-            return
-        rule = RULES[self._op]
-        prev = self._prev
+        """The chain rule at this node: each parent's grad += self.grad × ∂self/∂parent (see ``local_grads``).
+        With ``create_graph`` the same rule is evaluated on Values, so the gradient is itself on the tape."""
         g = self.grad
-        if rule.kind == "reduce":
-            contribs = [g * loc for loc in _nary_locals(self).tolist()]
-        elif create_graph:
-            args = prev + self._args
-            contribs = [rule.vjp(i, GRAPH, g, self, *args) for i in range(len(prev))]
+        if create_graph and RULES[self._op].kind != "reduce":
+            args = self._prev + self._args
+            contribs = [RULES[self._op].vjp(i, GRAPH, g, self, *args) for i in range(len(self._prev))]
         else:
-            args = tuple(p.data for p in prev) + self._args
-            contribs = [rule.vjp(i, SCALAR, g, self.data, *args) for i in range(len(prev))]
-        for i, (p, c) in enumerate(zip(prev, contribs)):
+            contribs = [g * d for d in self.local_grads()]
+        for i, (p, c) in enumerate(zip(self._prev, contribs)):
             if anomaly:
-                engine.check_backward(self, p, i, c)
+                check_backward(self, p, i, c)
             p.grad += c
 
     # -------------------------------------------------------------------------------------------- engine hooks
@@ -353,7 +300,7 @@ class Value(Node):
         if isinstance(g, Value):
             return g if create_graph else g.data
         if isinstance(g, numbers.Real):
-            return _make(float(g), (), "") if create_graph else float(g)
+            return make(float(g), (), "") if create_graph else float(g)
         raise TypeError(f"{op}: the gradient for a Value must be a number, got {type(g).__name__}")
 
     def _default_seed(self, op):
@@ -369,154 +316,6 @@ class Value(Node):
     _reset_grad = _zero_grad
 
 
-def _returns_operand(d, arity):
-    """Which input a derivative function returns as is (``mul``: ∂(a·b)/∂a = b is input 1), else None. The rule's
-    own function is called once on stand-ins; anything that computes with them fails and gives None."""
-    if not callable(d):
-        return None
-    ins = tuple(_Sym() for _ in range(arity))
-    try:
-        r = d(SCALAR, _Sym(), *ins)
-    except Exception:  # noqa: BLE001 - computing with a stand-in fails; that is the answer "no"
-        return None
-    return next((i for i, x in enumerate(ins) if r is x), None)
-
-
-def _swaps(rule) -> bool:
-    """A binary elementwise rule whose local derivatives are each the other operand (``mul``)."""
-    return (rule.kind == "elementwise" and rule.arity == 2 and not rule.attrs and len(rule.derivs) == 2
-            and _returns_operand(rule.derivs[0], 2) == 1 and _returns_operand(rule.derivs[1], 2) == 0)
-
-
-def _scalar_backward(rule):
-    """A fast ``node, g -> None`` backward step for one rule, derived from its table entry: adds g × local
-    derivative into each parent's grad. Only the dispatch is specialised (by arity and constant derivatives);
-    every number still comes from the rule."""
-    if rule.kind == "reduce":
-        def bw(n, g):
-            for p, loc in zip(n._prev, _nary_locals(n).tolist()):
-                p.grad += g * loc
-        return bw
-    d = rule.derivs
-    if len(d) == 1:
-        (d0,) = d
-        if d0.__class__ is float:
-            def bw(n, g):
-                n._a.grad += g * d0
-        else:
-            def bw(n, g):
-                p = n._a
-                p.grad += g * d0(SCALAR, n.data, p.data, *n._args)
-        return bw
-    d0, d1 = d
-    if _swaps(rule):
-        def bw(n, g):
-            a, b = n._a, n._b
-            a.grad += g * b.data
-            b.grad += g * a.data
-    elif d0 == 1.0 and d1 == 1.0:
-        def bw(n, g):
-            n._a.grad += g
-            n._b.grad += g
-    elif d0.__class__ is float and d1.__class__ is float:
-        def bw(n, g):
-            n._a.grad += g * d0
-            n._b.grad += g * d1
-    elif d0.__class__ is float:
-        def bw(n, g):
-            a, b = n._a, n._b
-            a.grad += g * d0
-            b.grad += g * d1(SCALAR, n.data, a.data, b.data, *n._args)
-    else:
-        def bw(n, g):
-            a, b = n._a, n._b
-            out, ad, bd = n.data, a.data, b.data
-            if n._args:
-                a.grad += g * d0(SCALAR, out, ad, bd, *n._args)
-                b.grad += g * d1(SCALAR, out, ad, bd, *n._args)
-            else:
-                a.grad += g * d0(SCALAR, out, ad, bd)
-                b.grad += g * d1(SCALAR, out, ad, bd)
-    return bw
-
-
-_BACKWARD = {name: _scalar_backward(r) for name, r in RULES.items() if r.kind in ("elementwise", "reduce")}
-Value._BACKWARD = _BACKWARD
-# The two shapes of step that dominate a network's graph, inlined in the sweep: 1 = both derivatives 1 (add),
-# 2 = each derivative the other operand (mul). Read off the table like the steps above; everything else calls.
-_INLINE = {name: 1 if r.derivs == (1.0, 1.0) else 2 if _swaps(r) else 0 for name, r in RULES.items()
-           if r.kind in ("elementwise", "reduce")}
-
-
-def _walk(roots, reset: bool) -> list:
-    """engine.toposort for Values: the same walk, reading the parent slots directly. With ``reset`` it also
-    prepares a backward: intermediates' grads to 0 (they hold the latest backward only), a leaf's None to 0."""
-    seen = {r._id: r for r in roots}
-    stack = list(seen.values())
-    for r in stack if reset else ():
-        if r._a is not None or r.grad is None:
-            r.grad = 0.0
-    pop, push = stack.pop, stack.append
-    while stack:
-        n = pop()
-        a = n._a
-        if a is None:
-            continue
-        if a.__class__ is tuple:
-            for p in a:
-                if p._id not in seen:
-                    seen[p._id] = p
-                    push(p)
-                    if reset and (p._a is not None or p.grad is None):
-                        p.grad = 0.0
-            continue
-        if a._id not in seen:
-            seen[a._id] = a
-            push(a)
-            if reset and (a._a is not None or a.grad is None):
-                a.grad = 0.0
-        b = n._b
-        if b is not None and b._id not in seen:
-            seen[b._id] = b
-            push(b)
-            if reset and (b._a is not None or b.grad is None):
-                b.grad = 0.0
-    return [seen[k] for k in sorted(seen)]
-
-
-def _toposort(roots) -> list:
-    return _walk(roots, False)
-
-
-def _sweep(roots, gradients) -> list:
-    """engine.backward for Values (no create_graph, no anomaly mode): the walk resets intermediates and leaves
-    accumulate (see engine's module docstring), then each node's specialised rule step, newest first."""
-    order = _walk(roots, True)
-    for r, g in zip(roots, gradients):
-        r.grad = r.grad + g
-    bw, inline = _BACKWARD, _INLINE
-    for n in reversed(order):
-        a = n._a
-        if a is None:
-            continue
-        k = inline[n._op]
-        if k == 1:
-            g = n.grad
-            a.grad += g
-            n._b.grad += g
-        elif k == 2:
-            g, b = n.grad, n._b
-            a.grad += g * b.data
-            b.grad += g * a.data
-        else:
-            bw[n._op](n, n.grad)
-    return order
-
-
-Value._TOPOSORT = staticmethod(_toposort)
-Value._SWEEP = staticmethod(_sweep)
-
-
 def _nary_locals(node):
     """Local derivatives of an n-ary sum/max/min node: the reduction rule run on the parents' data."""
     rule = RULES[node._op]
@@ -525,11 +324,11 @@ def _nary_locals(node):
 
 
 def _nary(name, values, args):
-    values = [_num(v, name) for v in values]
+    values = [as_value(v, name) for v in values]
     if not values:
         raise ValueError(f"{name}: needs at least one Value")
     data = RULES[name].forward(ARRAY, np.array([v.data for v in values]), *args)
-    return _make(float(data), tuple(values), name, args)
+    return make(float(data), tuple(values), name, args)
 
 
 def vsum(values):
@@ -568,7 +367,7 @@ GRAPH = SimpleNamespace(
     where=_gwhere,
     ind=lambda cond: 1.0 if cond else 0.0,
     pow=lambda a, p: a ** p,
-    maximum=lambda a, b: _num(a, "maximum").max(b),
-    minimum=lambda a, b: _num(a, "minimum").min(b),
+    maximum=lambda a, b: as_value(a, "maximum").max(b),
+    minimum=lambda a, b: as_value(a, "minimum").min(b),
     apply=_gapply,
 )

@@ -179,51 +179,48 @@ def test_grouped_conv2d_is_one_conv_per_group_and_gradchecks(rng, xs, ws, stride
     check(lambda x, w, b: F.conv2d(x, w, b, stride, padding, dilation, groups), x, w, b)
 
 
-@pytest.mark.parametrize("xs, ws, padding, dilation, groups, flat", [
-    ((2, 3, 6, 5), (4, 3, 3), (1, 1), (1, 1), 1, True),
-    ((1, 2, 7, 8), (3, 2, 4), (2, 0), (2, 1), 1, True),
-    ((2, 4, 5, 6), (4, 3, 2), "same", (1, 2), 2, True),
-    ((2, 2, 5, 6), (3, 3, 2), "same", (1, 1), 1, True),    # pads (0 left, 1 right): the first window starts at 1
-    ((3, 1, 4, 4), (2, 1, 1), (0, 0), (1, 1), 1, True),
-    ((3, 2, 5, 6), (3, 2, 3), "same", (1, 1), 1, True),    # pads (0 top, 1 bottom): images share one zero row
-    ((2, 2, 6, 5), (2, 2, 2), "same", (3, 1), 1, True),    # pads (1 top, 2 bottom), dilated rows
-    ((2, 3, 1, 7), (2, 3, 3), 1, (1, 1), 1, True),          # one-row images: the kernel is taller than an image
-    ((1, 2, 5, 6), (2, 3, 3), (1, 3), (1, 1), 1, False),   # padding wider than the kernel: the windows path
+@pytest.mark.parametrize("xs, ws, padding, dilation, groups", [
+    ((2, 3, 6, 5), (4, 3, 3), (1, 1), (1, 1), 1),
+    ((1, 2, 7, 8), (3, 2, 4), (2, 0), (2, 1), 1),
+    ((2, 4, 5, 6), (4, 3, 2), "same", (1, 2), 2),
+    ((2, 2, 5, 6), (3, 3, 2), "same", (1, 1), 1),    # pads (0 left, 1 right)
+    ((3, 1, 4, 4), (2, 1, 1), (0, 0), (1, 1), 1),
+    ((3, 2, 5, 6), (3, 2, 3), "same", (1, 1), 1),    # pads (0 top, 1 bottom)
+    ((2, 2, 6, 5), (2, 2, 2), "same", (3, 1), 1),    # pads (1 top, 2 bottom), dilated rows
+    ((2, 3, 1, 7), (2, 3, 3), 1, (1, 1), 1),          # one-row images: the kernel is taller than an image
+    ((1, 2, 5, 6), (2, 3, 3), (1, 3), (1, 1), 1),    # padding wider than the kernel
 ])
-def test_stride1_wide_row_path_equals_the_windows_path(rng, monkeypatch, xs, ws, padding, dilation, groups, flat):
-    """Stride-1 conv on arrays gathers columns with windows_flat (wide rows, wrap-around cells dropped); the
-    general path (windows → fold), which scalar-level runs use, must give the same output and gradients."""
-    x = rng.standard_normal(xs)
+def test_a_batch_gets_each_images_gradient_bit_for_bit(rng, xs, ws, padding, dilation, groups):
+    """A stride-1 batch's ∂L/∂x goes through kernels.fold's whole-run adds (a batch is ≥ 4,096 window cells);
+    image by image (a toy input) it goes through the textbook loop. Every cell gets the same additions in the same
+    order, so ∂L/∂x agrees to the last bit; ∂L/∂W and the outputs to rounding (the batch is one product)."""
+    reps = 64
+    x = np.concatenate([rng.standard_normal((1,) + xs[1:])] * reps)  # one image, many times
     w = rng.standard_normal((ws[0], xs[1] // groups, ws[1], ws[2]))
     b = rng.standard_normal(ws[0])
-    monkeypatch.setattr(F.conv, "FLAT_MIN_CELLS", 0)  # these inputs are small: take the fast path whenever it applies
 
-    def run():
-        tx, tw, tb = T(x), T(w), T(b)
+    def run(xa):
+        tx, tw, tb = T(xa), T(w), T(b)
         y = F.conv2d(tx, tw, tb, 1, padding, dilation, groups)
-        g = np.random.default_rng(5).standard_normal(y.shape)
-        y.backward(g)
-        return y, tx.grad, tw.grad, tb.grad
+        y.backward(np.random.default_rng(5).standard_normal(y.shape[1:])[None].repeat(len(xa), 0))
+        return y.data, tx.grad, tw.grad, tb.grad
 
-    fast = run()
-    assert ("window_flat" in {n._op for n in mg.toposort(fast[0])}) == flat
-    monkeypatch.setattr(F.conv, "_scalar_level", lambda *ts: True)
-    slow = run()
-    assert "window" in {n._op for n in mg.toposort(slow[0])}
-    assert "window_flat" not in {n._op for n in mg.toposort(slow[0])}
-    for a, b_ in zip(fast, slow):
-        np.testing.assert_allclose(a.data if isinstance(a, Tensor) else a, b_.data if isinstance(b_, Tensor) else b_,
-                                   rtol=1e-12, atol=1e-12)
+    whole = run(x)
+    one = run(x[:1])
+    np.testing.assert_array_equal(whole[1][:1], one[1])
+    np.testing.assert_allclose(whole[0][:1], one[0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(whole[2], one[2] * reps, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(whole[3], one[3] * reps, rtol=1e-10, atol=1e-10)
 
 
-def test_small_conv_draws_the_textbook_graph_and_a_batch_takes_wide_rows(rng):
-    ops = lambda y: {n._op for n in mg.toposort(y)}  # noqa: E731
+def test_conv_draws_the_same_textbook_graph_at_every_input_size(rng):
+    ops = lambda y: [n._op for n in mg.toposort(y) if n._prev]  # noqa: E731
     w = T(rng.standard_normal((4, 3, 3, 3)))
     small = F.conv2d(T(rng.standard_normal((1, 3, 8, 8))), w, padding=1)
-    assert "window" in ops(small) and "window_flat" not in ops(small)
-    x = rng.standard_normal((16, 3, 16, 16))  # 27 · 16 · 17 · 17 = 124,848 column cells ≥ FLAT_MIN_CELLS
+    x = rng.standard_normal((16, 3, 16, 16))
     big = F.conv2d(T(x), w, padding=1)
-    assert "window_flat" in ops(big) and "window" not in ops(big)
+    assert ops(small) == ops(big) == ["pad", "window", "transpose", "reshape", "reshape", "matmul", "reshape",
+                                      "transpose"]
     np.testing.assert_allclose(big.data[:2], conv_ref(x[:2], w.data, None, (1, 1), (1, 1), (1, 1)), rtol=1e-11,
                                atol=1e-12)
 

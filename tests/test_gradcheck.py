@@ -7,7 +7,6 @@ import pytest
 
 import microgradnet as mg
 from microgradnet import RULES, Tensor, Value
-from microgradnet import value as value_mod
 
 
 def test_passes_and_reports(rng):
@@ -24,7 +23,6 @@ def test_passes_and_reports(rng):
 def test_catches_a_wrong_rule(monkeypatch):
     wrong = dataclasses.replace(RULES["tanh"], derivs=(lambda m, out, a: 1.0 + out * out,))
     monkeypatch.setitem(RULES, "tanh", wrong)
-    monkeypatch.setitem(value_mod._BACKWARD, "tanh", value_mod._scalar_backward(wrong))
     x = Tensor([0.3, -0.8], requires_grad=True)
     r = mg.gradcheck(lambda x: x.tanh().sum(), x)
     assert not r.passed

@@ -24,7 +24,6 @@ Where each formula comes from (the seeds in ``shared/seeds``):
 from ._checks import REDUCTIONS as REDUCTIONS
 from ._checks import TIE_RULES as TIE_RULES
 from .activation import leaky_relu, log_softmax, prelu, relu, sigmoid, softmax, softplus, tanh
-from .conv import FLAT_MIN_CELLS as FLAT_MIN_CELLS
 from .conv import conv2d
 from .dense import linear
 from .loss import _label_smoothing as _label_smoothing  # nn.CrossEntropyLoss checks its argument the same way

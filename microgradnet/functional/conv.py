@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numbers
 
-from ..tensor import _SCALAR_HOOK, Tensor, windows, windows_flat
 from ..tensor import pad as _pad0
+from ..tensor import windows
 from ._checks import _image, _pair, _tensor
 from .calls import layer
 
@@ -36,31 +36,41 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     y(k, i, j) (with padding and dilation) and Tsinghua HW1's y(j) = bias(j) + Σ_k weight(j, k) ⋆ z(k); CS 4670's
     true convolution is this with the kernel flipped.
 
-    Composition (no backward code here; autodiff runs the rules' backward):
-
-    - general: pad → ``windows`` (N, C, OH, OW, kH, kW) → permute/reshape to columns (C·kH·kW, N·OH·OW) →
-      matmul with W reshaped to (F, C·kH·kW) → + b (per row) → reshape/permute to (N, F, OH, OW). Backward adds
-      overlapping windows (``fold``), which is the seeds' "full convolution with the flipped kernel".
-    - stride 1 on numeric tensors with at least ``FLAT_MIN_CELLS`` column cells (a batch, not a toy input), the
-      same sum gathered faster: the batch is laid out channel-major as one long run per channel, each image row
-      stored with P = max(left, right) zeros in front of it (a row's right padding is the next row's left
-      padding) and each image with Q = max(top, bottom) zero rows above it (an image's bottom padding is the next
-      image's top), plus zero images at the end that the last window reaches into. ``windows_flat`` then reads
-      each of the kH·kW kernel shifts as one contiguous run of T = N·(H + Q)·(W + P) cells, so the columns are
-      copied, and their backward (``fold_flat``) added, a whole channel at a time; the matmul gives one "wide"
-      output per stored cell, of which the (N, OH, OW) real ones are kept by a reshape + slice (the rest are
-      wrap-around cells). Scalar-level runs (one ``Value`` per operation) use the general form, so their graphs
-      have no wrap-around cells.
+    Composition (no backward code here; autodiff runs the rules' backward), the same graph at every input size:
+    pad → ``windows`` (N, C, OH, OW, kH, kW) → permute/reshape to columns (C·kH·kW, N·OH·OW) → matmul with W
+    reshaped to (F, C·kH·kW) → + b (per row) → reshape/permute to (N, F, OH, OW). The backward of ``windows``
+    adds overlapping windows back (rule ``fold``), which is the seeds' "full convolution with the flipped
+    kernel"; the column copy and the fold run in named kernels (``kernels.reshape``, ``kernels.fold``).
 
     Groups split the channels: columns (groups, C/groups·kH·kW, …) times W (groups, F/groups, C/groups·kH·kW)
     in one batched matmul.
     """
     op = "conv2d"
     x, w = _tensor(input, op), _tensor(weight, op, "weight")
+    x4, unbatched = _image(x, op)
+    s, d, pads, g, b = _conv_args(x, x4, w, bias, stride, padding, dilation, groups, op)
+    n, f, (_, cw, kh, kw) = x4.shape[0], w.shape[0], w.shape
+    ckk = cw * g * kh * kw
+    xp = _pad0(x4, ((0, 0), (0, 0)) + pads)                       # zero padding (no node when there is none)
+    win = windows(xp, (kh, kw), s, d)                            # (N, C, OH, OW, kH, kW)
+    oh, ow = win.shape[2], win.shape[3]
+    if g == 1:
+        cols = win.permute(1, 4, 5, 0, 2, 3).reshape(ckk, n * oh * ow)        # im2col: (C·kH·kW, N·OH·OW)
+        prod = w.reshape(f, ckk) @ cols                                      # (F, N·OH·OW)
+    else:
+        cols = win.permute(1, 4, 5, 0, 2, 3).reshape(g, ckk // g, n * oh * ow)
+        prod = (w.reshape(g, f // g, ckk // g) @ cols).reshape(f, n * oh * ow)
+    if b is not None:
+        prod = prod + b.reshape(f, 1)  # the bias is added while the rows are still contiguous
+    out = prod.reshape(f, n, oh, ow).permute(1, 0, 2, 3)         # (N, F, OH, OW)
+    return out.reshape(out.shape[1:]) if unbatched else out
+
+
+def _conv_args(x, x4, w, bias, stride, padding, dilation, groups, op):
+    """conv2d's arguments checked: (stride, dilation, ((top, bottom), (left, right)) padding, groups, bias)."""
     if w.ndim != 4:
         raise ValueError(f"{op}: weight must be 4-D (out_channels, in_channels/groups, kH, kW), got shape {w.shape}")
-    x4, unbatched = _image(x, op)
-    n, c, h, wd = x4.shape
+    c, h, wd = x4.shape[1:]
     f, cw, kh, kw = w.shape
     if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups < 1:
         raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
@@ -82,47 +92,4 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     b = None if bias is None else _tensor(bias, op, "bias")
     if b is not None and b.shape != (f,):
         raise ValueError(f"{op}: bias must have shape ({f},) (out_channels), got {b.shape}")
-    ckk = c * kh * kw
-    w2 = w.reshape(f, ckk) if g == 1 else w.reshape(g, f // g, ckk // g)
-    cshape = (ckk,) if g == 1 else (g, ckk // g)
-    # wide rows, one long run for the whole batch: channel-major, each image row stored once with P = max(left,
-    # right) zeros in front of it (a row's right padding is the next row's left padding) and each image stored
-    # once with Q = max(top, bottom) zero rows above it (an image's bottom padding is the next image's top)
-    big, tall = max(pl, pr), max(pt, pb)
-    wq, hq = wd + big, h + tall
-    if (s == (1, 1) and not _scalar_level(x4, w) and min(pl, pr) <= ekw - 1 and ekw - 1 + big - pl <= wq
-            and min(pt, pb) <= ekh - 1 and ckk * n * hq * wq >= FLAT_MIN_CELLS):
-        oh, ow = hp - ekh + 1, wp - ekw + 1
-        t = n * hq * wq  # one output per stored cell: (N, hq, wq) "wide" outputs, of which (N, OH, OW) are real
-        start = (tall - pt) * wq + big - pl  # where output (0, 0)'s window starts
-        reach = start + (ekh - 1) * wq + ekw - 1  # the last run ends this far past N·hq·wq: zero images cover it
-        xp = _pad0(x4.permute(1, 0, 2, 3), ((0, 0), (0, -(-reach // (hq * wq))), (tall, 0), (big, 0)))
-        xf = xp.reshape(c, xp.data.size // c)
-        strips = windows_flat(xf[:, start:] if start else xf, (kh, kw), (d[0] * wq, d[1]), t)  # (C, kH, kW, T)
-        cols = strips.reshape(*cshape, t)
-        # slice before permute: the slice's backward then writes ∂L/∂y straight into the (F, N, hq, wq) layout
-        # the matmul's backward reads, with no copy in between
-        out = _add_bias(w2 @ cols, b, f).reshape(f, n, hq, wq)[:, :, :oh, :ow].permute(1, 0, 2, 3)
-    else:
-        xp = _pad0(x4, ((0, 0), (0, 0), (pt, pb), (pl, pr))) if pt or pb or pl or pr else x4
-        win = windows(xp, (kh, kw), s, d)
-        oh, ow = win.shape[2], win.shape[3]
-        cols = win.permute(1, 4, 5, 0, 2, 3).reshape(*cshape, n * oh * ow)
-        out = _add_bias(w2 @ cols, b, f).reshape(f, n, oh, ow).permute(1, 0, 2, 3)
-    return out.reshape(out.shape[1:]) if unbatched else out
-
-
-def _add_bias(out: Tensor, b: Tensor | None, f: int) -> Tensor:
-    """(F, …) matmul result → (F, M) + b[:, None]: the bias is added while the rows are still contiguous."""
-    out = out.reshape(f, out.data.size // f)
-    return out if b is None else out + b.reshape(f, 1)
-
-
-FLAT_MIN_CELLS = 1 << 16
-"""conv2d gathers with ``windows_flat`` from this many column cells (C·kH·kW · N·(H + Q)·(W + P)) up: below it
-speed does not matter and the windows path draws the textbook im2col graph (windows → columns → matmul)."""
-
-
-def _scalar_level(*ts: Tensor) -> bool:
-    """True while a scalar-level run is recording (one ``Value`` per scalar operation)."""
-    return _SCALAR_HOOK["ctx"] is not None or any(t._values is not None for t in ts)
+    return s, d, ((pt, pb), (pl, pr)), g, b

@@ -52,7 +52,8 @@ class Parameter(Tensor):
                 arr = arr.astype(np.float64)
             else:
                 raise TypeError(f"Parameter: data must be floating point, got dtype {arr.dtype}")
-        super().__init__(arr, requires_grad=requires_grad)
+        super().__init__(np.empty(0, arr.dtype), requires_grad=requires_grad)  # Tensor copies; a Parameter shares
+        self.data = arr
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()

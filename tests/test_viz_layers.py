@@ -125,9 +125,9 @@ def test_scalar_level_layer_outputs_are_named_after_the_layer():
     w = mg.tensor(np.ones((1, 1, 2, 2)), requires_grad=True)
     with mg.scalar_level({"x": x, "w": w}):
         y = F.conv2d(x, w)
-    got = sorted(v.label for v in y._values[1].flat)
+    got = sorted(v.label for v in y.level[1].flat)
     assert got == ["conv2d[0,0,0,0]", "conv2d[0,0,0,1]", "conv2d[0,0,1,0]", "conv2d[0,0,1,1]"]
-    assert y._values[1][0, 0, 1, 1].data == 4 + 5 + 7 + 8
+    assert y.level[1][0, 0, 1, 1].data == 4 + 5 + 7 + 8
 
 
 def bn_mlp():

@@ -168,7 +168,7 @@ def test_scalar_level_tensor_draws_its_values():
     # scalar-level graphs keep each tensor's elements in index order, which needs plain boxes, not records
     assert "w[0,1] | data -2.0000 | grad 0.0000" in labs.values()
     assert "w[1,0] | data 0.5000 | grad 1.0000" in labs.values()
-    assert sum(1 for n in labs if not n.endswith("_op")) == len(mg.toposort(list(y._values[1].flat)))
+    assert sum(1 for n in labs if not n.endswith("_op")) == len(mg.toposort(list(y.level[1].flat)))
 
 
 @pytest.mark.parametrize("shape", [(3,), (2, 2)])

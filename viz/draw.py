@@ -75,7 +75,7 @@ def roots_of(root, op: str) -> list:
         if not isinstance(r, Node):
             raise TypeError(f"{op}: expected a microgradnet Value or Tensor (or a list of them), got "
                             f"{type(r).__name__} {r!r:.60}")
-        vals = getattr(r, "_values", None)
+        vals = getattr(r, "level", None)
         if vals is not None:
             out.extend(vals[1].flat)
         else:

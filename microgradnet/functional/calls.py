@@ -31,7 +31,8 @@ import weakref
 
 import numpy as np
 
-from ..engine import Node, _ids, _state
+from ..engine import Node, node_ids
+from ..modes import PER_THREAD
 
 __all__ = ["ArrayOf", "LayerCall", "defaults", "layer", "layer_call", "members"]
 
@@ -112,8 +113,8 @@ def _record(out, name, first, params, args, kwargs) -> None:
     inner = prev if prev is not None and prev[0]() is out else None
     ref = _Ref(out, _drop)
     ref.key = oid
-    _CALLS[oid] = (ref, (name, _state["scope"], first, params, args, kwargs, inner))
-    vals = getattr(out, "_values", None)
+    _CALLS[oid] = (ref, (name, PER_THREAD.modes.scope, first, params, args, kwargs, inner))
+    vals = getattr(out, "level", None)
     if vals is not None:  # scalar level: name the output's elements after the layer
         arr = vals[1]
         for idx in np.ndindex(arr.shape):
@@ -150,9 +151,9 @@ def layer(fn):
 
     @functools.wraps(fn)
     def call(*args, **kwargs):
-        if not _state["grad"]:
+        if not PER_THREAD.modes.grad:
             return fn(*args, **kwargs)
-        first = next(_ids)
+        first = next(node_ids)
         out = fn(*args, **kwargs)
         if isinstance(out, Node) and out._id > first:
             _record(out, name, first, params, args, kwargs)

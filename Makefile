@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint setup graphviz bench parity clean
+.PHONY: demo test lint setup graphviz browser bench parity clean
 
 setup: $(STAMP) graphviz
 
@@ -21,13 +21,16 @@ $(STAMP): pyproject.toml
 graphviz:
 	@bash scripts/ensure-graphviz.sh
 
+browser:
+	@bash scripts/ensure-chromium.sh
+
 demo: setup
 	$(BIN)/microgradnet demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(wildcard microgradnet viz tests notebooks benchmarks)
 
-test: setup lint
+test: setup browser lint
 	$(BIN)/python -m pytest
 
 BENCH := benchmarks/.venv-bench

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +51,18 @@ class Tape:
         w = max((len(r["name"]) + len(r["expr"]) for r in rows), default=0) + 4
         return "\n".join(f"{(r['name'] + ' = ' + r['expr']).ljust(w)}data={r['data']:<10} grad={r['grad']}"
                          for r in rows)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the Wengert list as a table (#, node = operation, data, grad), every cell HTML-escaped."""
+        cells = "".join(
+            f"<tr><td>{k}</td><td style='text-align:left'><code>{html.escape(r['name'])} = "
+            f"{html.escape(r['expr'])}</code></td><td>{html.escape(r['data'])}</td><td>{html.escape(r['grad'])}</td>"
+            "</tr>" for k, r in enumerate(self.rows(), 1))
+        return ("<table class='mgn-tape'><thead><tr><th>#</th><th style='text-align:left'>node = operation</th>"
+                f"<th>data</th><th>grad</th></tr></thead><tbody>{cells}</tbody></table>")
 
     def __len__(self):
         return len(self.nodes)

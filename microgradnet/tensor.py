@@ -212,7 +212,8 @@ class Tensor(Node):
 
     # -------------------------------------------------------------------------------------------- basics
     def __repr__(self):
-        body = np.array2string(self.data, precision=4, separator=", ", threshold=20, edgeitems=2)
+        body = np.array2string(self.data, precision=4, separator=", ", threshold=20, edgeitems=2,
+                               prefix="tensor(")  # continuation rows line up under the first
         extra = ""
         if self.data.dtype != np.float64:
             extra += f", dtype={self.data.dtype}"

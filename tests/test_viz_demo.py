@@ -148,7 +148,8 @@ def svg_nodes(path) -> list[tuple[list[str], str]]:
     nodes = []
     for g in root.iter(SVG + "g"):
         if g.get("class") == "node":
-            texts = [t.text or "" for t in g.iter(SVG + "text")]
+            # a record draws each field as its own text; a box with fields side by side writes them with " | "
+            texts = [f for t in g.iter(SVG + "text") for f in (t.text or "").split(" | ")]
             shape = g.find(SVG + "polygon")
             nodes.append((texts, shape.get("fill") if shape is not None else None))
     return nodes
@@ -263,7 +264,7 @@ def test_dot_sources_are_written_and_listed(default_run):
     scalar_src = (out_dir / "toy_scalar.dot").read_text(encoding="utf-8")
     assert all(f"U[{i},{j}]" in scalar_src for i in range(2) for j in range(2))
     cnn = (out_dir / "cnn_tensor.dot").read_text(encoding="utf-8")
-    assert all(name in cnn for name in ("conv.weight", "conv.bias", "fc.weight", "fc.bias", "saved"))
+    assert all(name in cnn for name in ("conv.weight", "conv.bias", "fc.weight", "fc.bias", "conv: conv2d"))
     frames = sorted(p.name for p in (out_dir / "backward_steps").glob("*.dot"))
     assert frames == [f"step_{k:03d}.dot" for k in range(17)]  # the seed, then one per node with parents: 16
     assert "∂L/∂y = 2.0000" in (out_dir / "toy_contrib.dot").read_text(encoding="utf-8")

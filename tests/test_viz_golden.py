@@ -83,6 +83,24 @@ def _conv_case():
 CASES["conv_layer"] = _conv_case
 
 
+def _demo_cnn_case():
+    """The demo's CNN as ``make demo`` draws it: one box per layer call (viz.layers)."""
+    from viz.demo import small_cnn
+    model, loss = small_cnn()
+    return to_dot(loss, rankdir="TB", params=model)
+
+
+def _bn_mlp_case():
+    """Linear → BatchNorm1d → ReLU → Linear, cross-entropy (tests/test_viz_layers.py builds it)."""
+    from test_viz_layers import bn_mlp
+    model, loss = bn_mlp()
+    return to_dot(loss, params=model)
+
+
+CASES["demo_cnn"] = _demo_cnn_case
+CASES["bn_mlp"] = _bn_mlp_case
+
+
 # ---------------------------------------------------------------------------------------------------- tests
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_golden_dot(name):

@@ -31,6 +31,8 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 
+from . import layers
+
 MAX_NODES = 200
 """Default ``max_nodes``: past about this many boxes a Graphviz picture stops being legible."""
 
@@ -48,6 +50,8 @@ class Unit:
     title: str
     cluster: tuple | None
     name: str = ""
+    call: object = None  # a 'layer' unit: its microgradnet.functional.calls.LayerCall
+    scope_title: str = ""  # the module path of a module call that holds this unit alone (its cluster is dropped)
 
 
 @dataclass
@@ -145,8 +149,10 @@ def call_keys(tape) -> tuple[list, dict]:
     return keys, counts
 
 
-def plan(roots, tape, *, max_nodes=MAX_NODES, depth=None, hide_constants=False, names=None) -> Plan:
-    """Decide what to draw (see the module docstring). ``names`` maps node ids to parameter names."""
+def plan(roots, tape, *, max_nodes=MAX_NODES, depth=None, hide_constants=False, names=None, expand=None,
+         op="draw") -> Plan:
+    """Decide what to draw (see the module docstring). ``names`` maps node ids to parameter names; ``expand`` is
+    :func:`viz.layers.parse_expand`'s result (layer calls not named there are one box each)."""
     names = names or {}
     if max_nodes is not None and (not isinstance(max_nodes, int) or max_nodes < 1):
         raise ValueError(f"draw: max_nodes must be a positive int or None (no limit), got {max_nodes!r}")
@@ -199,15 +205,22 @@ def plan(roots, tape, *, max_nodes=MAX_NODES, depth=None, hide_constants=False, 
     const = [i not in roots_set and is_constant(tape[i], names) for i in range(n)]
     hidden = 0
     if hide_constants:
+        shown = layers.declared_inputs(tape)  # a layer's image stays visible even when it is a constant
         for i in range(n):
-            if const[i] and state[i] == VISIBLE:
+            node = tape[i]
+            if const[i] and state[i] == VISIBLE and not (hasattr(node, "shape") and (node.label or node._id in shown)):
                 state[i] = HIDDEN
                 hidden += 1
-        if hidden:
-            notes.append(f"{hidden:,} constant(s) hidden (their values are written in the operation that uses them)")
 
     ckeys, counts = call_keys(tape)
     visible = [i for i in range(n) if state[i] == VISIBLE]
+    groups = layers.find(tape, pos, [s == VISIBLE for s in state], expand, op)
+    owner = groups.owner
+    if hidden:
+        inside = [i for i in range(n) if state[i] == HIDDEN and all(owner[k] >= 0 for k in consumers[i])]
+        shown = hidden - len(inside)
+        if shown:
+            notes.append(f"{shown:,} constant(s) hidden (their values are written in the operation that uses them)")
 
     def kept_leaf(i):
         node = tape[i]
@@ -218,7 +231,7 @@ def plan(roots, tape, *, max_nodes=MAX_NODES, depth=None, hide_constants=False, 
         keys = {}
         for i in visible:
             node = tape[i]
-            key = ("n", i)
+            key = ("n", i) if owner[i] < 0 else ("layer", owner[i])
             if level != 0:
                 g = scalar_group(node)
                 if g is not None:
@@ -248,13 +261,13 @@ def plan(roots, tape, *, max_nodes=MAX_NODES, depth=None, hide_constants=False, 
     chosen, keys = 0, None
     for level in levels:
         chosen = level
-        if level == 0:
+        if level == 0 and not groups.any:
             if max_nodes is None or total <= max_nodes or len(levels) == 1:
                 keys = None  # every node its own unit
                 break
             continue
         keys = level_keys(level)
-        if len(set(keys.values())) <= max_nodes:
+        if max_nodes is None or len(set(keys.values())) <= max_nodes:
             break
 
     def key_of(i):
@@ -297,13 +310,19 @@ def plan(roots, tape, *, max_nodes=MAX_NODES, depth=None, hide_constants=False, 
         if u is None:
             u = unit_index[key] = len(units)
             ck = ckeys[i]
+            call = None
             if key[0] == "call":
                 kind, title, cl = "call", key[1][-1][0][-1], key[1][:-1]
             else:
-                kind = {"n": "node", "ops": "ops", "input": "input"}[key[0]]
+                kind = {"n": "node", "ops": "ops", "input": "input", "layer": "layer"}[key[0]]
                 title = key[2] if kind == "ops" else (key[1] if kind == "input" else "")
                 cl = ck if cut is None or len(ck) < cut else ck[:cut - 1]
-            units.append(Unit(kind, [], title, cl or None))
+                if kind == "layer":
+                    call = groups.calls[key[1]]
+                    title = call.name
+                if cut is None:
+                    cl = tuple(cl) + groups.cluster[i]
+            units.append(Unit(kind, [], title, cl or None, call=call))
         units[u].members.append(i)
         unit_of[i] = u
     if more is not None:
@@ -316,9 +335,11 @@ def plan(roots, tape, *, max_nodes=MAX_NODES, depth=None, hide_constants=False, 
 
     for u in units:
         if u.kind != "more":
-            u.name = f"n{u.members[0] + 1}" if u.kind == "node" else f"g{u.members[-1] + 1}"
+            u.name = f"n{u.members[0] + 1}" if u.kind == "node" else (
+                f"n{u.members[-1] + 1}" if u.kind == "layer" else f"g{u.members[-1] + 1}")
 
-    clusters = _clusters(units, counts)
+    _drop_single_clusters(units, counts)
+    clusters = _clusters(units, counts, groups)
     return Plan(tape=tape, pos=pos, roots=root_pos, state=state, unit_of=unit_of, units=units,
                 consumers=consumers, call_keys=ckeys, clusters=clusters, notes=notes, frontier=frontier,
                 hidden_constants=hidden)
@@ -359,7 +380,44 @@ def _nearest(tape, pos, root_pos, state, key_of, members_of, keep_n) -> set:
     return set(order)
 
 
-def _clusters(units, counts) -> dict:
+def _module_label(entry, counts) -> str:
+    prefix, call = entry
+    label = prefix[-1] if prefix else ""  # the module's full path: 'features.0'
+    if counts.get(prefix, 1) > 1:
+        label += f" (call {call})"
+    return label
+
+
+def _drop_single_clusters(units, counts) -> None:
+    """A module call drawn as a single box (``nn.Conv2d`` around its one ``conv2d`` call) gets no cluster of its
+    own: the box is named after the module instead (``conv: conv2d``). Innermost first, so ``features`` around a
+    lone ``features.0`` goes too."""
+    while True:
+        direct: dict = {}
+        nested: set = set()
+        for u in units:
+            key = u.cluster
+            if not key:
+                continue
+            direct.setdefault(key, []).append(u)
+            for k in range(1, len(key)):
+                nested.add(key[:k])
+        dropped = False
+        for key, us in direct.items():
+            if len(us) != 1 or key in nested or key[-1][0][:1] == (layers.LAYER,):
+                continue
+            u = us[0]
+            if u.kind not in ("node", "layer"):
+                continue
+            if not u.scope_title:
+                u.scope_title = _module_label(key[-1], counts)
+            u.cluster = key[:-1] or None
+            dropped = True
+        if not dropped:
+            return
+
+
+def _clusters(units, counts, groups=None) -> dict:
     """Cluster key → (label, parent key, attrs), parents before children, in order of first use."""
     out: dict = {}
     for u in units:
@@ -370,9 +428,10 @@ def _clusters(units, counts) -> dict:
         for k in chain:
             if k in out:
                 continue
-            prefix, call = k[-1]
-            label = prefix[-1] if prefix else ""  # the module's full path: 'features.0'
-            if counts.get(prefix, 1) > 1:
-                label += f" (call {call})"
-            out[k] = (label, k[:-1] or None, {"style": "rounded", "color": "grey50"})
+            if k[-1][0][:1] == (layers.LAYER,):
+                call, node = groups.titles[k[-1]]
+                out[k] = (layers.cluster_label(call, node), k[:-1] or None,
+                          {"style": "dashed,rounded", "color": "slateblue"})
+                continue
+            out[k] = (_module_label(k[-1], counts), k[:-1] or None, {"style": "rounded", "color": "grey50"})
     return out

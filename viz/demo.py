@@ -448,9 +448,10 @@ def write_pictures(toy: Toy, nums: Numbers, out: str, fmt: str) -> Pictures:
                             f"(closed_form.mistakes: {mistake.description})",
          draw_dot(toy.L, hide_constants=True, expected=wrong,
                   title=caption + f"; rule check against a wrong worksheet: {mistake.description}")),
-        ("cnn_tensor", "a small CNN at tensor level: Conv2d(1,4,3,padding=1) → ReLU → MaxPool2d(2) → Flatten → "
-                       "Linear(64,10), cross-entropy; parameter names, module clusters, what each op saves",
-         draw_dot(cnn_loss, rankdir="TB", params=model, show_saved=True,
+        ("cnn_tensor", "a small CNN at tensor level, one box per layer call: Conv2d(1,4,3,padding=1) → ReLU → "
+                       "MaxPool2d(2) → Flatten → Linear(64,10), cross-entropy; parameter names; expand= opens a "
+                       "layer into its operations",
+         draw_dot(cnn_loss, rankdir="TB", params=model,
                   title="Conv2d(1,4,3,padding=1) → ReLU → MaxPool2d(2) → Flatten → Linear(64,10), "
                         "cross-entropy; 1×1×8×8 input, class 3")),
     ]
@@ -484,7 +485,7 @@ def write_pictures(toy: Toy, nums: Numbers, out: str, fmt: str) -> Pictures:
     folder = os.path.join(out, "backward_steps")
     steps.save(folder, format="dot")
     html = render(lambda: (steps.save(folder, format="svg"),
-                           write_atomic(os.path.join(out, "backward_steps.html"), steps.html()))[1],
+                           steps.save_html(os.path.join(out, "backward_steps.html")))[1],
                   "the backward steps")
     res.entries.append((html or folder + os.sep, f"the backward pass step by step: {len(steps)} frames in "
                                                   f"{folder}{os.sep}" + ("; the .html is a slider" if html else "")))

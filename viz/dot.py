@@ -105,8 +105,8 @@ def shape_text(shape) -> str:
 
 def summary(arr, tiny: int = 4) -> str:
     """A compact description of an array's values: the values themselves when it has at most ``tiny`` elements,
-    otherwise ``min … mean … max …`` (``all v`` when every element is v); non-finite entries are counted, booleans
-    as a count of True."""
+    otherwise ``min … mean … max …`` (``all v`` when every element is v; a mean within 10⁻¹² of the largest
+    magnitude is rounding residue and reads ``0``); non-finite entries are counted, booleans as a count of True."""
     a = np.asarray(arr)
     if a.size == 0:
         return "empty"
@@ -124,7 +124,10 @@ def summary(arr, tiny: int = 4) -> str:
         return f"all {a.size} non-finite"
     f = a[fin] if bad else a
     lo, hi = f.min(), f.max()
-    text = f"all {short(lo)}" if lo == hi else f"min {short(lo)} mean {short(f.mean())} max {short(hi)}"
+    mean = f.mean()
+    if abs(mean) <= 1e-12 * max(abs(lo), abs(hi)):  # rounding residue of a sum that is 0 (softmax's grad)
+        mean = 0.0
+    text = f"all {short(lo)}" if lo == hi else f"min {short(lo)} mean {short(mean)} max {short(hi)}"
     if bad:
         text += f" ({bad} non-finite)"
     return text
@@ -166,22 +169,31 @@ class Picture:
     node_attrs: dict = field(default_factory=dict)
     edge_attrs: dict = field(default_factory=dict)
     extra: list = field(default_factory=list)  # ready-made DOT lines (the legend), appended before the edges
+    ranks: list = field(default_factory=list)  # (cluster key, [node names]): drawn in one rank, in this order
+    records: bool = True  # draw record=True nodes as Graphviz records (False: plain boxes, see viz.layout)
 
 
 def _attr_text(attrs: dict) -> str:
     return " ".join(f"{k}={quote(v)}" for k, v in sorted(attrs.items()) if v is not None)
 
 
-def node_line(n: DotNode, indent: str = "\t", rankdir: str = "LR") -> str:
-    if n.record:
+def node_line(n: DotNode, indent: str = "\t", rankdir: str = "LR", records: bool = True) -> str:
+    """One node statement. With ``records`` (small pictures) a node with ``record=True`` is a Graphviz record
+    (micrograd's ``{ label | data | grad }``); otherwise a ``box`` with plain-text lines (fields side by side with
+    ``|`` when ``across`` and the graph runs left to right): records make ``dot`` slow past a few dozen nodes with
+    heavy fan-out (:mod:`viz.layout`)."""
+    if n.record and records:
         label = " | ".join(escape(f, record=True) for f in n.fields)
         if n.across == (rankdir in ("LR", "RL")):
             label = "{ " + label + " }"
+    elif n.record:
+        sep = " | " if n.across and rankdir in ("LR", "RL") else "\\n"
+        label = sep.join(escape(f) for f in n.fields)
     else:
         label = "\\n".join(escape(f) for f in n.fields)
     attrs = dict(n.attrs)
     if n.record:
-        attrs.setdefault("shape", "record")
+        attrs.setdefault("shape", "record" if records else "box")
     rest = _attr_text(attrs)
     return f'{indent}{n.name} [label="{label}"{" " + rest if rest else ""}]\n'
 
@@ -217,9 +229,13 @@ def body_lines(pic: Picture) -> list[str]:
         children.setdefault(parent, []).append(key)
     order = {key: i for i, key in enumerate(pic.clusters)}
     rankdir = pic.graph_attrs.get("rankdir", "TB")
+    ranks: dict = {}
+    for key, names in pic.ranks:
+        ranks.setdefault(key, []).append(names)
     for n in pic.nodes:
         if n.cluster is None:
-            lines.append(node_line(n, "\t", rankdir))
+            lines.append(node_line(n, "\t", rankdir, pic.records))
+    lines.extend(_rank_lines(ranks.get(None, ()), "\t", rankdir, top=True))
     stack = [(key, 1, False) for key in reversed(children.get(None, []))]
     while stack:
         key, depth, closing = stack.pop()
@@ -233,7 +249,8 @@ def body_lines(pic: Picture) -> list[str]:
         cattrs["label"] = label
         lines.append(f"{ind}\tgraph [{_attr_text(cattrs)}]\n")
         for n in by_cluster.get(key, []):
-            lines.append(node_line(n, ind + "\t", rankdir))
+            lines.append(node_line(n, ind + "\t", rankdir, pic.records))
+        lines.extend(_rank_lines(ranks.get(key, ()), ind + "\t", rankdir))
         stack.append((key, depth, True))
         for child in reversed(children.get(key, [])):
             stack.append((child, depth + 1, False))
@@ -241,6 +258,24 @@ def body_lines(pic: Picture) -> list[str]:
     for e in pic.edges:
         lines.append(edge_line(e))
     return lines
+
+
+def _rank_lines(groups, indent: str, rankdir: str = "TB", top: bool = False) -> list[str]:
+    """``{rank=same; a; b; c}`` with invisible edges a → b → c: the nodes share one rank, in this order (an edge
+    within a rank puts its tail before its head: left of it top to bottom, below it left to right, so there the
+    chain runs backwards to put ``a`` on top)."""
+    out = []
+    for k, names in enumerate(groups, 1):
+        ind = indent
+        if top:  # dot reads the chain the other way round outside a cluster: give it an invisible one
+            out.append(f"{indent}subgraph cluster_order_{k} {{\n{indent}\tgraph [peripheries=0 label=\"\"]\n")
+            ind = indent + "\t"
+        out.append(f"{ind}{{rank=same; {'; '.join(names)}}}\n")
+        chain = names[::-1] if rankdir in ("LR", "RL") else names
+        out.extend(f"{ind}{a} -> {b} [style=\"invis\"]\n" for a, b in zip(chain, chain[1:]))
+        if top:
+            out.append(f"{indent}}}\n")
+    return out
 
 
 def write_dot(pic: Picture) -> str:

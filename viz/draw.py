@@ -11,11 +11,19 @@ Options (the same for both):
 - ``edge_labels``: ``None``, ``"local"`` (∂out/∂in on every edge) or ``"contrib"`` (upstream × local): see
   :mod:`viz.scalar` and :mod:`viz.tensor`;
 - ``params``: a dict name → Tensor/Value or anything with ``named_parameters()``: names drawn on parameter nodes;
-- ``max_nodes`` (default :data:`viz.collapse.MAX_NODES`; None for no limit), ``depth``, ``hide_constants``: keep big
-  graphs readable (:mod:`viz.collapse`);
+- ``max_nodes`` (default :data:`viz.collapse.MAX_NODES`; None for no limit), ``depth``, ``hide_constants``
+  (True: constants are written into the operation that uses them; False: drawn as nodes; the default None hides
+  them in scalar-level graphs, where they are padding zeros and the like, and shows them elsewhere, as micrograd
+  does): keep big graphs readable (:mod:`viz.collapse`);
+- ``expand``: at tensor level each layer call (``conv2d``, ``linear``, ``cross_entropy``…) is one box; ``expand=``
+  a layer or module name, a set of them, or ``"all"`` opens those into their primitives (:mod:`viz.layers`);
 - ``show_saved``: each operation lists what its rule keeps for backward;
 - ``expected``, ``rtol``, ``atol``: the rule-check overlay (:mod:`viz.overlay`);
-- ``legend``: add the colour legend (:mod:`viz.legend`); ``title``: a caption line.
+- ``legend``: add the colour legend, listing the colours the picture uses (:mod:`viz.legend`); ``title``: a
+  caption line.
+
+Scalar graphs keep each input tensor's elements in index order (``X[0,0]``, ``X[0,1]``, … top to bottom in one
+column, :mod:`viz.layout`), and big or heavily fanned-out graphs get Graphviz settings that keep ``dot`` fast.
 
 Node names are tape positions (``n1`` is the first node recorded), so the same construction gives byte-identical
 DOT in any process.
@@ -30,7 +38,7 @@ import numpy as np
 
 from microgradnet.engine import Node, toposort
 
-from . import collapse, overlay, scalar, tensor
+from . import collapse, layers, layout, overlay, scalar, tensor
 from .dot import DotEdge, DotNode, Picture, plural, summary, write_dot
 from .legend import colour, legend_lines
 
@@ -44,10 +52,11 @@ class Options:
     edge_labels: str | None = None
     max_nodes: int | None = collapse.MAX_NODES
     depth: int | None = None
-    hide_constants: bool = False
+    hide_constants: bool | None = None
     show_saved: bool = False
     legend: bool = False
     title: str | None = None
+    expand: object = None
 
     def validate(self, op: str) -> None:
         if self.rankdir not in RANKDIRS:
@@ -66,7 +75,7 @@ def roots_of(root, op: str) -> list:
         if not isinstance(r, Node):
             raise TypeError(f"{op}: expected a microgradnet Value or Tensor (or a list of them), got "
                             f"{type(r).__name__} {r!r:.60}")
-        vals = getattr(r, "_values", None)
+        vals = getattr(r, "level", None)
         if vals is not None:
             out.extend(vals[1].flat)
         else:
@@ -79,7 +88,9 @@ def param_names(params, op: str) -> dict:
     if params is None:
         return {}
     if hasattr(params, "named_parameters"):
-        items = params.named_parameters()
+        items = list(params.named_parameters())
+        if hasattr(params, "named_buffers"):  # batch norm's running statistics: '1.running_mean'
+            items += list(params.named_buffers())
     elif isinstance(params, Mapping):
         items = params.items()
     else:
@@ -159,9 +170,12 @@ class Builder:
         self.opts.validate(op)
         self.roots = roots_of(root, op)
         self.names = param_names(params, op)
-        self.tape = toposort(self.roots)
+        self.tape = layers.with_inputs(toposort(self.roots))
+        if self.opts.hide_constants is None:  # scalar level: constants are padding zeros and folded numbers
+            self.opts.hide_constants = any(n._meta.__class__ is tuple for n in self.tape)
         self.plan = collapse.plan(self.roots, self.tape, max_nodes=self.opts.max_nodes, depth=self.opts.depth,
-                                  hide_constants=self.opts.hide_constants, names=self.names)
+                                  hide_constants=self.opts.hide_constants, names=self.names,
+                                  expand=layers.parse_expand(self.opts.expand, op), op=op)
         self.checks = {}
         if expected is not None:
             fresh = {n._id for n in self.tape if not hasattr(n, "shape")} if GradView(self.roots).fresh else set()
@@ -190,10 +204,11 @@ class Builder:
         gt = grad_text(node, grads)
         if gt is not None:
             gt = _pad(gt, node._id, "grad", frame)
+        name = self.name_of(node) or unit.scope_title
         if hasattr(node, "shape"):
-            fields = tensor.tensor_fields(node, self.name_of(node), gt)
+            fields = tensor.tensor_fields(node, name, gt)
         else:
-            fields = scalar.value_fields(node, self.name_of(node), gt)
+            fields = scalar.value_fields(node, name, gt)
         attrs = {"style": "filled", "fillcolor": self.base_fill(i)}
         chk = self.checks.get(node._id)
         if chk is not None:
@@ -232,6 +247,35 @@ class Builder:
                 attrs["fillcolor"] = colour("current")
             return DotNode(f"{unit.name}_op", [sym, saved], attrs, record=True, cluster=unit.cluster, across=False)
         return DotNode(f"{unit.name}_op", [sym], attrs, record=False, cluster=unit.cluster)
+
+    def layer_node(self, unit, grads: GradView, frame: Frame | None = None) -> DotNode:
+        """A layer call as one box: ``conv: conv2d`` | its options | the output's name, shape, data and grad."""
+        i = unit.members[-1]
+        out = self.tape[i]
+        fields = [layers.title(unit.call, unit.scope_title)]
+        opts = layers.options_text(unit.call)
+        if opts:
+            fields.append(opts)
+        gt = grad_text(out, grads)
+        if gt is not None:
+            gt = _pad(gt, out._id, "grad", frame)
+        fields += tensor.tensor_fields(out, self.name_of(out), gt)
+        fill = colour("output") if i in self.plan.roots else colour("layer")
+        attrs = {"style": "filled,rounded", "fillcolor": fill}
+        chk = self.checks.get(out._id)
+        if chk is not None:
+            fields.extend(chk.fields())
+            attrs["fillcolor"] = colour("match") if chk.ok else colour("mismatch")
+        if frame is not None:
+            ids = {self.tape[j]._id for j in unit.members}
+            if frame.current in ids:
+                attrs["fillcolor"] = colour("current")
+            elif out._id in frame.partial:
+                attrs["fillcolor"] = colour("partial")
+            if ids & frame.updated:
+                attrs["color"] = colour("updated")
+                attrs["penwidth"] = "3"
+        return DotNode(unit.name, fields, attrs, record=True, cluster=unit.cluster, across=False)
 
     def group_node(self, u: int, unit, grads: GradView, frame: Frame | None = None) -> DotNode:
         tape, plan = self.tape, self.plan
@@ -322,6 +366,8 @@ class Builder:
                 pic.nodes.append(self.value_node(unit, grads, frame))
                 if tape[unit.members[0]]._prev:
                     pic.nodes.append(self.op_node(unit, frame))
+            elif unit.kind == "layer":
+                pic.nodes.append(self.layer_node(unit, grads, frame))
             else:
                 pic.nodes.append(self.group_node(u, unit, grads, frame))
         cut_done = set()
@@ -341,6 +387,10 @@ class Builder:
                 continue
             node = tape[i]
             unit = plan.units[u]
+            if unit.kind == "layer":
+                if i == unit.members[-1]:
+                    self.layer_edges(pic, u, unit)
+                continue
             for k, p in enumerate(node._prev):
                 j = plan.pos[p._id]
                 pu = plan.unit_of[j]
@@ -359,42 +409,71 @@ class Builder:
                         pic.edges.append(DotEdge(src, unit.name))
             if unit.kind == "node" and node._prev:
                 pic.edges.append(DotEdge(f"{unit.name}_op", unit.name))
+        layout.order_elements(pic, self)
+        layout.settings(pic, self)
         if self.opts.legend:
-            pic.extra = legend_lines()
+            pic.extra = legend_lines(layout.used_colours(pic))
         return pic
+
+    def layer_edges(self, pic: Picture, u: int, unit) -> None:
+        """Edges into a layer box: its Tensor arguments in argument order, named after the parameter when there are
+        several (``input``, ``weight``, ``bias``), then any other node its operations read."""
+        plan, tape = self.plan, self.tape
+        srcs: dict = {}
+        for name, t in unit.call.inputs:
+            j = plan.pos.get(t._id)
+            if j is not None and plan.unit_of[j] >= 0 and plan.unit_of[j] != u:
+                srcs.setdefault(plan.units[plan.unit_of[j]].name, name)
+        for i in unit.members:
+            for p in tape[i]._prev:
+                pu = plan.unit_of[plan.pos[p._id]]
+                if pu >= 0 and pu != u:
+                    srcs.setdefault(plan.units[pu].name, None)
+        several = len(unit.call.inputs) > 1
+        for src, name in srcs.items():
+            pic.edges.append(DotEdge(src, unit.name, name if several else None))
 
     def dot(self, **kw) -> str:
         return write_dot(self.picture(**kw))
 
 
-def _options(rankdir, edge_labels, max_nodes, depth, hide_constants, show_saved, legend, title) -> Options:
+def _options(rankdir, edge_labels, max_nodes, depth, hide_constants, show_saved, legend, title, expand) -> Options:
     return Options(rankdir=rankdir, edge_labels=edge_labels, max_nodes=max_nodes, depth=depth,
-                   hide_constants=bool(hide_constants), show_saved=bool(show_saved), legend=bool(legend), title=title)
+                   hide_constants=None if hide_constants is None else bool(hide_constants),
+                   show_saved=bool(show_saved), legend=bool(legend), title=title,
+                   expand=expand)
 
 
 def to_dot(root, rankdir: str = "LR", *, edge_labels: str | None = None, params=None,
-           max_nodes: int | None = collapse.MAX_NODES, depth: int | None = None, hide_constants: bool = False,
+           max_nodes: int | None = collapse.MAX_NODES, depth: int | None = None, hide_constants: bool | None = None,
            show_saved: bool = False, expected=None, rtol: float = 1e-5, atol: float = 1e-8, legend: bool = False,
-           title: str | None = None) -> str:
+           title: str | None = None, expand=None) -> str:
     """The DOT text of the graph behind ``root`` (see the module docstring for the options). Needs no Graphviz."""
     b = Builder(root, op="to_dot", opts=_options(rankdir, edge_labels, max_nodes, depth, hide_constants, show_saved,
-                                                 legend, title), params=params, expected=expected, rtol=rtol,
+                                                 legend, title, expand), params=params, expected=expected, rtol=rtol,
                 atol=atol)
     return b.dot()
 
 
 def draw_dot(root, format: str = "svg", rankdir: str = "LR", *, edge_labels: str | None = None,  # noqa: A002
              params=None, max_nodes: int | None = collapse.MAX_NODES, depth: int | None = None,
-             hide_constants: bool = False, show_saved: bool = False, expected=None, rtol: float = 1e-5,
-             atol: float = 1e-8, legend: bool = False, title: str | None = None):
+             hide_constants: bool | None = None, show_saved: bool = False, expected=None, rtol: float = 1e-5,
+             atol: float = 1e-8, legend: bool = False, title: str | None = None, expand=None,
+             budget: float | None = None):
     """The graph behind ``root`` as a :class:`viz.render.Graph` (a ``graphviz.Digraph``): shows itself in Jupyter,
     ``.save("net.svg" | ".png" | ".pdf" | ".dot")``, ``.render``, ``.pipe``; ``.notes`` says what was collapsed,
     ``.checks`` holds the rule-check results. Its ``.source`` equals ``to_dot(root, …)``."""
     from .render import make_graph
-    b = Builder(root, op="draw_dot", opts=_options(rankdir, edge_labels, max_nodes, depth, hide_constants,
-                                                   show_saved, legend, title), params=params, expected=expected,
-                rtol=rtol, atol=atol)
-    return make_graph(b.dot(), format=format, notes=b.plan.notes, checks=b.checks)
+    opts = _options(rankdir, edge_labels, max_nodes, depth, hide_constants, show_saved, legend, title, expand)
+    b = Builder(root, op="draw_dot", opts=opts, params=params, expected=expected, rtol=rtol, atol=atol)
+
+    def fallback() -> str:  # what to draw if dot does not finish within the render budget
+        small = Options(**{**opts.__dict__, "max_nodes": layout.FALLBACK_NODES})
+        return Builder(root, op="draw_dot", opts=small, params=params, expected=expected, rtol=rtol,
+                       atol=atol).dot()
+
+    return make_graph(b.dot(), format=format, notes=b.plan.notes, checks=b.checks, fallback=fallback,
+                      budget=budget)
 
 
 def rule_check(root, expected, *, params=None, rtol: float = 1e-5, atol: float = 1e-8) -> list:

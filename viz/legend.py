@@ -10,6 +10,8 @@ constant           grey92              a constant: a leaf that does not require 
                                        ``x * 2``, a tensor without ``requires_grad``)
 output             darkolivegreen1     the output the backward pass starts from
 op                 white ellipse       an operation, drawn as its own small node (the rule's symbol)
+layer              lavender            a layer call drawn as one box (``conv: conv2d``): its output's shape,
+                                       data and grad; ``expand=`` opens it into its operations
 saved              navajowhite         an operation with ``show_saved=True``: what it kept for backward
 group              lightyellow         collapsed: many nodes drawn as one (a tensor op, a module call)
 more               white, dashed       nodes not drawn (beyond ``depth=`` or past ``max_nodes``)
@@ -23,7 +25,8 @@ unknown grad       "grad —"            no backward has run yet (or, step by st
 =================  ==================  ===============================================================
 
 The marks ✓/✗ repeat the rule-check colours in text, so the picture reads without colour vision.
-``draw_dot(..., legend=True)`` adds this table as one node; :func:`draw_legend` draws it alone.
+``draw_dot(..., legend=True)`` adds the rows for the colours that picture uses, as one node; :func:`draw_legend`
+draws the whole table alone.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ COLOURS: dict[str, tuple[str, str]] = {
     "constant": ("grey92", "a constant (a leaf that does not require grad)"),
     "output": ("darkolivegreen1", "the output backward starts from"),
     "op": ("white", "an operation (its rule symbol), drawn as its own small node"),
+    "layer": ("lavender", "a layer call as one box (expand= opens it into its operations)"),
     "saved": ("navajowhite", "an operation showing what it saved for backward (show_saved=True)"),
     "group": ("lightyellow", "collapsed: many nodes drawn as one (a tensor op, a module call)"),
     "more": ("white", "nodes not drawn (beyond depth= or past max_nodes)"),
@@ -62,11 +66,13 @@ def _html(text: str) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def legend_lines(indent: str = "\t") -> list[str]:
+def legend_lines(keys=None, indent: str = "\t") -> list[str]:
     """DOT statements for the legend: one node holding a table with a swatch and its meaning per colour (one node,
-    so it stays compact whatever the rankdir)."""
+    so it stays compact whatever the rankdir). ``keys``: the colours to list (default all), in the table's order."""
     rows = []
     for key, (fill, meaning) in COLOURS.items():
+        if keys is not None and key not in keys:
+            continue
         if key == "more":
             swatch = '<TD BORDER="1" STYLE="dashed">more</TD>'
         elif key == "updated":

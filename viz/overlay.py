@@ -154,7 +154,7 @@ def check(tape, expected, *, names=None, rtol=1e-5, atol=1e-8, fresh_ids=frozens
     for key, closed in expected.items():
         targets = []  # (name, node, expected value)
         if _is_node(key):
-            vals = getattr(key, "_values", None)
+            vals = getattr(key, "level", None)
             if vals is not None:
                 arr = vals[1]
                 c = np.asarray(closed, dtype=np.float64)

@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,6 +74,10 @@ class RenderError(subprocess.CalledProcessError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class RenderTimeout(RenderError):
+    """The renderer did not finish within the time allowed (and was stopped)."""
 
 
 @dataclass(frozen=True)
@@ -156,8 +161,8 @@ def run(source: str, fmt: str, *, engine: str = "dot", renderer: str | None = No
     try:
         proc = subprocess.run(cmd, input=source.encode(encoding), capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        raise RenderError(f"{op}: {r.kind} ({r.path}) did not finish rendering {fmt} within {timeout:g} s; draw a "
-                          "smaller picture with max_nodes= or depth=", -1, cmd) from None
+        raise RenderTimeout(f"{op}: {r.kind} ({r.path}) did not finish rendering {fmt} within {timeout:g} s; draw a "
+                            "smaller picture with max_nodes= or depth=", -1, cmd) from None
     except OSError as e:
         raise RenderError(f"{op}: could not run {r.kind} at {r.path}: {e}", -1, cmd) from None
     if proc.returncode != 0:
@@ -200,18 +205,37 @@ if _gv is not None:
         ``notes`` lists what the picture collapsed or left out; ``checks`` holds the rule-check results by node id.
         """
 
-        def __init__(self, *args, notes=None, checks=None, **kwargs):
+        def __init__(self, *args, notes=None, checks=None, fallback=None, budget=None, **kwargs):
             super().__init__(*args, **kwargs)
             self.notes = list(notes or [])
             self.checks = dict(checks or {})
+            self.fallback = fallback
+            self.budget = budget
             self._in_render = False
+
+        def _rendered(self, fmt: str, op: str, **kw) -> bytes:
+            """Render within the time budget (:mod:`viz.layout`); past it, warn and render the collapsed fallback."""
+            from .layout import BUDGET
+            budget = BUDGET if self.budget is None else self.budget
+            if self.fallback is None:
+                return run(self.source, fmt, op=op, encoding=self.encoding, **kw)
+            try:
+                return run(self.source, fmt, op=op, encoding=self.encoding, timeout=budget, **kw)
+            except RenderTimeout:
+                message = (f"{op}: Graphviz did not finish this picture within the {budget:g} s render budget; "
+                           f"drawing it collapsed instead (max_nodes={_fallback_nodes()}). Pass max_nodes= or "
+                           f"depth= for a smaller picture, or budget= to wait longer.")
+                warnings.warn(message, RuntimeWarning, stacklevel=3)
+                self.notes.append(message)
+                return run(self.fallback(), fmt, op=op, encoding=self.encoding, timeout=max(budget, TIMEOUT), **kw)
 
         def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None,  # noqa: A002
                  quiet=False, *, engine=None, encoding=None):
-            """The rendered bytes (or text with ``encoding``), as ``graphviz.Digraph.pipe``."""
+            """The rendered bytes (or text with ``encoding``), as ``graphviz.Digraph.pipe``, within the render budget
+            (:mod:`viz.layout`)."""
             fmt = format or self.format
-            out = run(self.source, fmt, engine=engine or self.engine, renderer=renderer, formatter=formatter,
-                      neato_no_op=neato_no_op, op="pipe", encoding=self.encoding)
+            out = self._rendered(fmt, "pipe", engine=engine or self.engine, renderer=renderer, formatter=formatter,
+                                 neato_no_op=neato_no_op)
             return out.decode(encoding) if encoding is not None else out
 
         def render(self, *args, **kwargs):
@@ -244,7 +268,10 @@ if _gv is not None:
                 return path
             if filename is None:
                 return write_atomic(path, self.source)
-            return save_source(self.source, path, op="save")
+            fmt = format_of(path, "save")
+            if fmt == "dot":
+                return write_atomic(path, self.source)
+            return write_atomic(path, self._rendered(fmt, "save"))
 
         def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
             try:
@@ -255,8 +282,15 @@ else:  # pragma: no cover
     Graph = None
 
 
-def make_graph(source: str, format: str = "svg", notes=None, checks=None):  # noqa: A002
-    """A :class:`Graph` whose ``.source`` is exactly ``source`` (DOT text as written by :func:`viz.dot.write_dot`)."""
+def _fallback_nodes() -> int:
+    from .layout import FALLBACK_NODES
+    return FALLBACK_NODES
+
+
+def make_graph(source: str, format: str = "svg", notes=None, checks=None, fallback=None,  # noqa: A002
+               budget=None):
+    """A :class:`Graph` whose ``.source`` is exactly ``source`` (DOT text as written by :func:`viz.dot.write_dot`);
+    ``fallback()`` gives the DOT drawn instead when rendering takes longer than ``budget`` seconds."""
     if _gv is None:
         raise ImportError("draw_dot needs the graphviz Python package: pip install graphviz (the 'viz' extra); "
                           "to_dot() works without it")
@@ -264,4 +298,4 @@ def make_graph(source: str, format: str = "svg", notes=None, checks=None):  # no
     if not (source.startswith(head) and source.endswith(tail)):
         raise ValueError("make_graph: expected DOT text starting with 'digraph {' and ending with '}'")
     body = source[len(head):-len(tail)].splitlines(keepends=True)
-    return Graph(body=body, format=format, notes=notes, checks=checks)
+    return Graph(body=body, format=format, notes=notes, checks=checks, fallback=fallback, budget=budget)

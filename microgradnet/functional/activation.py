@@ -9,6 +9,7 @@ import numpy as np
 from ..errors import OutOfRangeError
 from ..tensor import Tensor, _tmake, elementwise, where
 from ._checks import _dim, _tensor
+from .calls import layer
 
 
 def relu(input):
@@ -21,6 +22,7 @@ def leaky_relu(input, negative_slope=0.01):
     return _tensor(input, "leaky_relu").leaky_relu(negative_slope)
 
 
+@layer
 def prelu(input, weight):
     """x if x > 0 else α·x with a learnable α (EN4553 A2 Q1(d): ∂L/∂α = Σ_{x ≤ 0} g·x).
 
@@ -57,6 +59,7 @@ def _softplus(x: Tensor) -> Tensor:
     return x * 0.5 + (a * 0.5 + (-a).exp().log1p())
 
 
+@layer
 def softplus(input, beta=1.0, threshold=20.0):
     """(1/β)·log(1 + e^(βx)), stable for any x, with the exact derivative σ(βx) everywhere (x = 0 included);
     where βx > ``threshold`` it is x itself (PyTorch's linear region, derivative 1).
@@ -148,6 +151,7 @@ def _shifted(x: Tensor, d: int) -> Tensor:
     return x - m
 
 
+@layer
 def softmax(input, dim=None, dtype=None):
     """p_i = e^(x_i − M) / Σ_j e^(x_j − M) along ``dim`` with M = max_j x_j taken as a constant.
 
@@ -163,6 +167,7 @@ def softmax(input, dim=None, dtype=None):
     return e / e.sum(d, keepdim=True)
 
 
+@layer
 def log_softmax(input, dim=None, dtype=None):
     """log p_i = (x_i − M) − log Σ_j e^(x_j − M) along ``dim`` (M = max, a constant, as in :func:`softmax`)."""
     x = _tensor(input, "log_softmax")

@@ -8,6 +8,7 @@ import numbers
 from ..tensor import pad as _pad0
 from ..tensor import windows
 from ._checks import _image, _pair, _tensor
+from .calls import layer
 
 
 def _conv_padding(padding, k, d, s, op):
@@ -24,6 +25,7 @@ def _conv_padding(padding, k, d, s, op):
     return ((p[0], p[0]), (p[1], p[1]))
 
 
+@layer
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D cross-correlation (PyTorch's "convolution"), im2col through a window rule and one matmul::
 

@@ -7,8 +7,10 @@ import numpy as np
 from ..errors import DimError
 from ..tensor import Tensor, where
 from ._checks import _tensor
+from .calls import layer
 
 
+@layer
 def linear(input, weight, bias=None):
     """y = x Wᵀ + b for x of shape (*, in_features), W (out_features, in_features), b (out_features,).
 

@@ -10,6 +10,7 @@ import numpy as np
 from ..tensor import Tensor, where
 from ._checks import _broadcast_const, _check_range, _check_reduction, _class_labels, _const, _reduce, _tensor
 from .activation import log_softmax, softplus
+from .calls import layer
 
 
 def _class_input(x: Tensor, t: np.ndarray, op: str):
@@ -32,6 +33,7 @@ def _class_input(x: Tensor, t: np.ndarray, op: str):
     return x.permute(*perm).reshape(-1, c), t.reshape(-1), expected
 
 
+@layer
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """Negative log likelihood: ℓ_n = −w[y_n] · x[n, y_n] for log-probabilities ``input`` (N, C) and class indices
     ``target`` (N,) (int; also (C,) with a single index, and (N, C, d1, …) with (N, d1, …)).
@@ -81,6 +83,7 @@ def _label_smoothing(v, op: str) -> float:
     return float(v)
 
 
+@layer
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     """Softmax cross-entropy from logits: ℓ_n = −log softmax(x_n)[y_n] = −x[n, y_n] + log Σ_j e^(x[n, j]).
 
@@ -151,6 +154,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     return nll * (1.0 - eps) + smooth * (eps / k)
 
 
+@layer
 def mse_loss(input, target, reduction="mean"):
     """ℓ = (x − y)², averaged ('mean'), added ('sum') or elementwise ('none'); EN4553 A2 Q1(a)'s regression loss.
     Shapes must match (no silent broadcasting)."""
@@ -169,6 +173,7 @@ def _difference(input, target, reduction, op: str) -> Tensor:
     return x - y
 
 
+@layer
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
     """Logistic loss from logits x and targets y ∈ [0, 1] (EECS 498 HW1 §2), stable for any x::
 
@@ -205,6 +210,7 @@ def _pm1(y: np.ndarray, op: str) -> np.ndarray:
     return np.where(y == 0, -1, y)
 
 
+@layer
 def hinge_loss(input, target, reduction="mean"):
     """Binary SVM hinge loss (EECS 498 HW1 §3): ℓ_n = max(0, 1 − y_n·s_n), mean over the N examples.
 
@@ -223,6 +229,7 @@ def hinge_loss(input, target, reduction="mean"):
     return _reduce((1.0 - s * y).relu(), reduction)
 
 
+@layer
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="mean", form="pytorch"):
     """Multiclass SVM loss for scores x (N, C) and class indices y (N,)::
 

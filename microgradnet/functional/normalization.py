@@ -8,8 +8,10 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._checks import _tensor
+from .calls import layer
 
 
+@layer
 def dropout(input, p=0.5, training=True, generator=None):
     """Inverted dropout: y = x ⊙ M / (1 − p) with M ~ Bernoulli(1 − p) in training, y = x otherwise.
 
@@ -46,6 +48,7 @@ def _bn_param(v, c: int, op: str, name: str):
     return v
 
 
+@layer
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
     """Batch normalisation over every dimension but the channel (dimension 1), PyTorch semantics::
 

@@ -7,6 +7,7 @@ import numpy as np
 from ..tensor import Tensor, where, windows
 from ..tensor import pad as _pad0
 from ._checks import TIE_RULES, _image, _pair, _tensor
+from .calls import layer
 
 
 def _pool_out(n: int, ek: int, s: int, p: int, ceil_mode: bool) -> int:
@@ -59,6 +60,7 @@ def _window_stack(x4: Tensor, k, s, d) -> Tensor:
     return win.permute(4, 5, 0, 1, 2, 3).reshape(k[0] * k[1], n, c, oh, ow)
 
 
+@layer
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False, *,
                tie="first"):
     """y[n, c, i, j] = max over the window  xp[n, c, i·s_h + m·d_h, j·s_w + q·d_w],  0 ≤ m < kH, 0 ≤ q < kW.
@@ -147,6 +149,7 @@ def _valid_counts(n: int, k: int, s: int, p: int, out: int, include_pad: bool = 
     return np.minimum(starts + k, n) - np.maximum(starts, 0)
 
 
+@layer
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     """y[n, c, i, j] = (1/D) Σ over the window xp[n, c, i·s_h + m, j·s_w + q] (zero padding).

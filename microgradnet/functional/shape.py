@@ -7,8 +7,10 @@ import numpy as np
 from ..tensor import pad as _pad0
 from ..tensor import where
 from ._checks import _tensor
+from .calls import layer
 
 
+@layer
 def flatten(input, start_dim=0, end_dim=-1):
     """Merge dimensions start_dim..end_dim into one (``torch.flatten``); a reshape, so the gradient is reshaped
     back."""

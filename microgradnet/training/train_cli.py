@@ -187,7 +187,7 @@ def _run(args) -> int:
         config = model_config_for_data(args.model, ds.input_shape, ds.n_classes, hidden=args.hidden,
                                        dropout=args.dropout, batch_norm=args.batch_norm, dtype=args.dtype, **extra)
         check_training_memory(args.model, config, optimizer=args.optimizer, momentum=args.momentum,
-                              where=f"--model {args.model}")
+                              batch_size=args.batch_size, where=f"--model {args.model}")
         model = MODELS[args.model](**config)
         solver = Solver(model, ds.split, optimizer=args.optimizer, optim_config=_optim_config(args, lr),
                         lr_decay=args.lr_decay, batch_size=args.batch_size, num_epochs=args.epochs,

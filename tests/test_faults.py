@@ -646,3 +646,19 @@ def test_a_download_without_a_length_is_cut_off_past_the_known_size(tmp_path, mo
     with pytest.raises(dl.DownloadError, match=r"the body is longer than the expected 3000000 bytes \(stopped\)"):
         dl.download_file("f.bin", ["https://example.invalid/f.bin"], "0" * 64, cache_dir=tmp_path, size=3_000_000)
     assert Endless.sent == 3 * dl.CHUNK and list(tmp_path.iterdir()) == []
+
+
+def test_load_model_refuses_a_model_the_memory_left_cannot_hold_with_the_figures(tmp_path, monkeypatch):
+    from microgradnet.training import memory
+
+    m = MLP(2, [3], 3)  # 21 float64 scalars: 168 bytes
+    ck.save_model(tmp_path / "m.npz", m)
+    left = iter([1000, 100])  # enough to read the file's arrays, then too little for a second copy
+    monkeypatch.setattr(memory, "available_bytes", lambda: next(left))
+    with pytest.raises(ck.CheckpointError, match=r"m.npz: cannot rebuild model 'mlp' .*building it: model 'mlp' "
+                                                 r"\(21 scalars\) needs at least 168 B of memory; this machine has "
+                                                 r"100 B available"):
+        ck.load_model(tmp_path / "m.npz")
+    monkeypatch.setattr(memory, "available_bytes", lambda: 168)
+    model, _ = ck.load_model(tmp_path / "m.npz")
+    assert sum(t.data.size for t in model.state_dict().values()) == 21

@@ -15,6 +15,7 @@ A progress bar per epoch shows the running loss and accuracy (``--no-progress`` 
 from __future__ import annotations
 
 import argparse
+import math
 import platform
 import sys
 import time
@@ -42,8 +43,8 @@ def _non_negative_float(text):
         v = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-    if not v >= 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {v}")
+    if not 0 <= v < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {v}")
     return v
 
 
@@ -135,15 +136,35 @@ def write_json(path: Path, obj) -> None:
 
 
 def run(args) -> int:
+    """The command; an OSError (a read-only or full disk) or MemoryError anywhere is one line and exit status 2."""
+    try:
+        return _run(args)
+    except OSError as err:
+        where = f": {err.filename}" if err.filename else ""
+        print(f"microgradnet train: {err.strerror or err}{where}", file=sys.stderr)
+    except MemoryError as err:
+        print(f"microgradnet train: ran out of memory ({err or 'MemoryError'}); try a smaller model, batch or "
+              "data set", file=sys.stderr)
+    return 2
+
+
+def _run(args) -> int:
     import microgradnet as mg
 
-    from ..models import model_for_data
+    from ..models import MODELS, model_config_for_data
     from .datasets import load_dataset
     from .losses import predict
     from .solver import DivergenceError, Solver, predict_scores
+    from .validate import check_finite, check_training_memory, prepare_output
 
     out = args.out or Path("runs") / f"{args.dataset}-{args.model}"
     lr = DEFAULT_LR[args.optimizer] if args.lr is None else args.lr
+    try:  # before any work: finite numbers, a folder the results can be written to
+        check_finite(args)
+        prepare_output(out)
+    except ValueError as err:
+        print(f"microgradnet train: {err}", file=sys.stderr)
+        return 2
     try:
         ds = load_dataset(args.dataset, seed=args.seed, n_samples=args.n_samples, n_train=args.n_train,
                           data_root=args.data_root, download=not args.no_download)
@@ -163,8 +184,11 @@ def run(args) -> int:
             raise ValueError(f"--channels / --kernel-size / --width apply to cnn and vgg11, not {args.model!r}")
         if args.model == "cnn" and "width" in extra or args.model == "vgg11" and set(extra) - {"width"}:
             raise ValueError("--channels / --kernel-size are cnn options; --width is a vgg11 option")
-        model = model_for_data(args.model, ds.input_shape, ds.n_classes, hidden=args.hidden, dropout=args.dropout,
-                               batch_norm=args.batch_norm, dtype=args.dtype, **extra)
+        config = model_config_for_data(args.model, ds.input_shape, ds.n_classes, hidden=args.hidden,
+                                       dropout=args.dropout, batch_norm=args.batch_norm, dtype=args.dtype, **extra)
+        check_training_memory(args.model, config, optimizer=args.optimizer, momentum=args.momentum,
+                              batch_size=args.batch_size, where=f"--model {args.model}")
+        model = MODELS[args.model](**config)
         solver = Solver(model, ds.split, optimizer=args.optimizer, optim_config=_optim_config(args, lr),
                         lr_decay=args.lr_decay, batch_size=args.batch_size, num_epochs=args.epochs,
                         num_train_samples=args.num_train_samples, checkpoint_dir=out, seed=args.seed,

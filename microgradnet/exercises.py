@@ -97,23 +97,36 @@ class Exercise:
     signature: str
     run: Callable
     numbers: bool = False
+    options: tuple[str, ...] = ()  # keyword options check() accepts for this exercise (e.g. "kink")
 
 
 def _strict() -> bool:
     return os.environ.get(STRICT_ENV, "").strip() not in ("", "0", "false", "False")
 
 
-def grade(name: str, answer) -> Result:
-    """Run exercise ``name`` on ``answer`` (the reader's function or numbers); return the :class:`Result`."""
+def grade(name: str, answer, **options) -> Result:
+    """Run exercise ``name`` on ``answer`` (the reader's function or numbers); return the :class:`Result`.
+
+    ``options`` are the exercise's conventions (``Exercise.options``): ``kink="negative"`` (default: the derivative
+    at 0 is the negative side's, as in PyTorch) or ``kink="positive"`` (1 at 0, EN4553's "x if x ≥ 0") for
+    ``relu_backward`` and ``prelu_backward``."""
     if name not in EXERCISES:
         import difflib
         close = difflib.get_close_matches(str(name), EXERCISES, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ValueError(f"check: unknown exercise {name!r}{hint}; the exercises are {', '.join(EXERCISES)}")
     ex = EXERCISES[name]
+    bad = sorted(set(options) - set(ex.options))
+    if bad:
+        takes = f"it takes {', '.join(ex.options)}" if ex.options else "it takes none"
+        raise TypeError(f"check {name!r}: unknown option(s) {', '.join(bad)}; {takes}")
+    if "kink" in options:
+        from .closed_form import KINKS
+        if options["kink"] not in KINKS:
+            raise ValueError(f"check {name!r}: kink must be one of {KINKS}, got {options['kink']!r}")
     res = Result(name, "failed", numbers=ex.numbers)
     try:
-        ex.run(answer, res)
+        ex.run(answer, res, **options)
     except _NotDone:
         res.status = "not done"
         return res
@@ -124,9 +137,10 @@ def grade(name: str, answer) -> Result:
     return res
 
 
-def check(name: str, answer) -> None:
-    """Grade ``answer`` for exercise ``name`` and print the report (see the module docstring)."""
-    res = grade(name, answer)
+def check(name: str, answer, **options) -> None:
+    """Grade ``answer`` for exercise ``name`` and print the report (see the module docstring); ``options`` as for
+    :func:`grade`, e.g. ``check("prelu_backward", prelu_backward, kink="positive")``."""
+    res = grade(name, answer, **options)
     print(res.report())
     if res.status == "failed" and _strict():
         raise CheckFailed(res)
@@ -234,7 +248,7 @@ def _outputs(out, names: tuple[str, ...], label: str) -> list[np.ndarray]:
     return [_as_array(o, nm, label) for o, nm in zip(out, names)]
 
 
-def _run_cases(answer, res: Result, cases: list[Case], names: tuple[str, ...], checker=None) -> None:
+def _run_cases(answer, res: Result, cases: list[Case], names: tuple[str, ...], checker=None, **rule_options) -> None:
     """Grade an array exercise: every case, every output; diagnose a failing case against its known mistakes.
 
     ``checker``: ``(rule name, make_adapter)``. When every case here passes, the answer also goes through the rule
@@ -246,17 +260,17 @@ def _run_cases(answer, res: Result, cases: list[Case], names: tuple[str, ...], c
         if res.problems:
             res.problems.append("(the rule checker's sweep of more shapes runs once these cases pass)")
         else:
-            _with_checker(answer, res, *checker)
+            _with_checker(answer, res, *checker, **rule_options)
 
 
-def _with_checker(answer, res: Result, rule_name: str, make_adapter: Callable) -> None:
+def _with_checker(answer, res: Result, rule_name: str, make_adapter: Callable, **rule_options) -> None:
     from .check import rule
 
     adapter = make_adapter(answer)
     adapter.__name__ = adapter.__qualname__ = getattr(answer, "__name__", "your function")
     res.total += 1
     try:
-        grade = rule(adapter, rule_name, quick=True)
+        grade = rule(adapter, rule_name, quick=True, **rule_options)
     except TypeError as e:
         res.problems.append(f"the rule checker could not call your function: {e}")
         return
@@ -934,32 +948,67 @@ def _run_maxpool_backward(answer, res):
     _run_cases(answer, res, _pool_cases(), ("∂L/∂x",), checker=("max_pool2d", _adapt_pool))
 
 
-def _prelu_cases() -> list[Case]:
+def _prelu_cases(kink: str = "negative") -> list[Case]:
     rng = _rng("prelu_backward")
+    at_zero = ("convention: PReLU'(0) = α (the negative side, as relu'(0) = 0 and PyTorch)" if kink == "negative"
+               else "convention kink='positive': PReLU'(0) = 1, the x ≥ 0 branch of EN4553's definition")
     specs = [("the EN4553 Q1(d) layout: a 2×2 U with ∂L/∂V = [[2, −2.5], [1.5, 3]]",
               np.array([[1.5, -2.0], [-0.5, 3.0]]), 0.25, np.array([[2.0, -2.5], [1.5, 3.0]]), ""),
              ("every input positive (α receives nothing)", np.abs(_distinct(rng, 3, 2)) + 0.1, 0.1,
               rng.normal(size=(3, 2)), "∂L/∂α sums only over the inputs where the α side is used (x < 0)"),
-             ("inputs exactly 0", np.array([0.0, -1.0, 0.0, 2.0]), 0.3, np.array([1.0, 2.0, -1.0, 0.5]),
-              "convention: PReLU'(0) = α (the negative side), as relu'(0) = 0"),
+             ("inputs exactly 0", np.array([0.0, -1.0, 0.0, 2.0]), 0.3, np.array([1.0, 2.0, -1.0, 0.5]), at_zero),
              ("a 3×4 input, α = 0.05", _distinct(rng, 3, 4), 0.05, rng.normal(size=(3, 4)), "")]
     out = []
     for label, x, a, g, hint in specs:
-        r = cf.prelu_backward(x, a, g)
+        r = cf.prelu_backward(x, a, g, kink=kink)
 
         def call(fn, x=x, a=a, g=g):
             z = fn(x, a, g)
             return (z.dx, float(np.sum(z.dalpha)))
 
+        other = "positive" if kink == "negative" else "negative"
         wrong = _catalogue("prelu", call) + [
             ("∂L/∂α has the wrong sign: v = α·x on the negative side, so ∂v/∂α = x (not −x).",
-             lambda r=r: (r.dx, -float(r.dalpha)))]
+             lambda r=r: (r.dx, -float(r.dalpha))),
+            (f"At x = 0 you used the other convention (kink='{other}'); this check uses kink='{kink}'. Pass "
+             f"kink='{other}' to check(...) if that is the convention your course asks for.",
+             lambda x=x, a=a, g=g, r=r, other=other: (cf.prelu_backward(x, a, g, kink=other).dx, float(r.dalpha)))]
         out.append(Case(label, (x, a, g), {}, (r.dx, float(r.dalpha)), wrong, hint))
     return out
 
 
-def _run_prelu_backward(answer, res):
-    _run_cases(answer, res, _prelu_cases(), ("∂L/∂x", "∂L/∂α"), checker=("prelu", _adapt_prelu))
+def _run_prelu_backward(answer, res, kink="negative"):
+    _run_cases(answer, res, _prelu_cases(kink), ("∂L/∂x", "∂L/∂α"), checker=("prelu", _adapt_prelu), kink=kink)
+
+
+def _relu_cases(kink: str = "negative") -> list[Case]:
+    rng = _rng("relu_backward")
+    at_zero = ("convention: relu'(0) = 0 (EECS 498's 1[X > 0], PyTorch)" if kink == "negative"
+               else "convention kink='positive': relu'(0) = 1")
+    specs = [("x = [−2, −0.5, 1, 3] (EECS 498 §1.2)", np.array([-2.0, -0.5, 1.0, 3.0]),
+              np.array([1.0, -2.0, 0.5, -1.5]), "the mask comes from x; ∂L/∂Y may be negative where x > 0"),
+             ("inputs exactly 0", np.array([[0.0, 1.0], [-1.0, 0.0]]), np.array([[2.0, -1.0], [3.0, -0.5]]), at_zero),
+             ("a (2, 3, 4) tensor", _distinct(rng, 2, 3, 4), rng.normal(size=(2, 3, 4)), "ReLU is element-wise: "
+              "∂L/∂X has X's shape"),
+             ("every input negative (nothing passes)", -np.abs(_distinct(rng, 3, 3)) - 0.1, rng.normal(size=(3, 3)),
+              "")]
+    out = []
+    for label, x, g, hint in specs:
+        r = cf.relu_backward(x, g, kink=kink)
+
+        def call(fn, x=x, g=g):
+            return (fn(x, g).dx,)
+
+        wrong = _catalogue("relu", call)
+        other = "positive" if kink == "negative" else "negative"
+        wrong.append((f"At x = 0 you used the other convention (kink='{other}'); this check uses kink='{kink}'.",
+                      lambda x=x, g=g, other=other: (cf.relu_backward(x, g, kink=other).dx,)))
+        out.append(Case(label, (x, g), {}, (r.dx,), wrong, hint))
+    return out
+
+
+def _run_relu_backward(answer, res, kink="negative"):
+    _run_cases(answer, res, _relu_cases(kink), ("∂L/∂X",), checker=("relu", _adapt_tanh), kink=kink)
 
 
 def _tanh_cases() -> list[Case]:
@@ -1009,6 +1058,56 @@ def _bn_cases() -> list[Case]:
 
 def _run_batchnorm_backward(answer, res):
     _run_cases(answer, res, _bn_cases(), ("∂L/∂x", "∂L/∂γ", "∂L/∂β"), checker=("batch_norm", _adapt_bn))
+
+
+def _bn_sigma_variant(x, gamma, beta, g, eps, mode):
+    """Batch norm ``y = γ (x − μ)/σ + β`` with ``σ = s(v)``, ``v = c Σ_i (x_i − μ)²`` and its exact backward:
+    ``∂L/∂x_i = γ [(g_i − ḡ)/σ − (x_i − μ) · 2c s'(v)/σ² · Σ_j g_j (x_j − μ)]``. ``mode``: "right"
+    (σ = √(v + ε), c = 1/m), "eps_outside" (σ = √v + ε) or "unbiased" (c = 1/(m − 1))."""
+    m = x.shape[0]
+    c = 1.0 / (m - 1) if mode == "unbiased" else 1.0 / m
+    d = x - x.mean(axis=0)
+    v = c * (d * d).sum(axis=0)
+    if mode == "eps_outside":
+        sigma, ds = np.sqrt(v) + eps, 0.5 / np.sqrt(v)
+    else:
+        sigma = np.sqrt(v + eps)
+        ds = 0.5 / sigma
+    dx = gamma * ((g - g.mean(axis=0)) / sigma - d * (2 * c * ds / sigma**2) * (g * d).sum(axis=0))
+    return dx, (g * d / sigma).sum(axis=0), g.sum(axis=0)
+
+
+def _bn_sigma_cases() -> list[Case]:
+    rng = _rng("batchnorm_sigma_backward")
+    specs = [("a batch of 5, 3 features", rng.normal(size=(5, 3)) * 2 + 1, 1e-5, ""),
+             ("a large ε = 0.5 (σ = √(var + ε), ε under the root)", rng.normal(size=(4, 2)) * 0.5, 0.5,
+              "σ = √(var + ε): ε is added to the variance, inside the square root"),
+             ("a batch of 2 (the smallest)", rng.normal(size=(2, 4)), 1e-5,
+              "var is the BIASED variance (1/m), as in training-mode batch norm"),
+             ("features far from 0 (mean 50, spread 10)", rng.normal(size=(6, 2)) * 10 + 50, 1e-5,
+              "the gradient through μ and σ matters even when x is large")]
+    out = []
+    for label, x, eps, hint in specs:
+        D = x.shape[1]
+        gamma, beta, g = rng.normal(size=D) + 1.5, rng.normal(size=D), rng.normal(size=x.shape)
+        r = cf.batch_norm_backward(x, gamma, beta, g, eps=eps)
+
+        def call(fn, x=x, gamma=gamma, beta=beta, g=g, eps=eps):
+            z = fn(x, gamma, beta, g, eps=eps)
+            return (z.dx, z.dgamma, z.dbeta)
+
+        wrong = _catalogue("batch_norm", call) + [
+            ("You computed σ = √var + ε: ε belongs under the square root, σ = √(var + ε) (it keeps σ > 0 for a "
+             "constant feature).", lambda x=x, gamma=gamma, beta=beta, g=g, eps=eps:
+             _bn_sigma_variant(x, gamma, beta, g, eps, "eps_outside")),
+            ("You used the unbiased variance (divided by m − 1); batch norm's σ² is the biased one, (1/m) Σ (x − μ)².",
+             lambda x=x, gamma=gamma, beta=beta, g=g, eps=eps: _bn_sigma_variant(x, gamma, beta, g, eps, "unbiased"))]
+        out.append(Case(label, (x, gamma, beta, g), dict(eps=eps), (r.dx, r.dgamma, r.dbeta), wrong, hint))
+    return out
+
+
+def _run_batchnorm_sigma_backward(answer, res):
+    _run_cases(answer, res, _bn_sigma_cases(), ("∂L/∂x", "∂L/∂γ", "∂L/∂β"), checker=("batch_norm", _adapt_bn))
 
 
 def _dropout_cases() -> list[Case]:
@@ -1252,10 +1351,15 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in [
     Exercise("maxpool_backward", "06_pooling_activations",
              "maxpool_backward(x, g, kernel_size, stride, tie) -> dx", _run_maxpool_backward),
     Exercise("prelu_backward", "06_pooling_activations", "prelu_backward(x, alpha, g) -> (dx, dalpha)",
-             _run_prelu_backward),
+             _run_prelu_backward, options=("kink",)),
+    Exercise("relu_backward", "06_pooling_activations", "relu_backward(x, g) -> dx", _run_relu_backward,
+             options=("kink",)),
     Exercise("tanh_backward", "06_pooling_activations", "tanh_backward(z, g) -> dz", _run_tanh_backward),
     Exercise("batchnorm_backward", "07_batchnorm_dropout",
              "batchnorm_backward(x, gamma, beta, g, eps) -> (dx, dgamma, dbeta)", _run_batchnorm_backward),
+    Exercise("batchnorm_sigma_backward", "07_batchnorm_dropout",
+             "batchnorm_sigma_backward(x, gamma, beta, g, eps=1e-5) -> (dx, dgamma, dbeta), σ = √(var + ε)",
+             _run_batchnorm_sigma_backward),
     Exercise("dropout_backward", "07_batchnorm_dropout", "dropout_backward(mask, g, p, inverted) -> dx",
              _run_dropout_backward),
     Exercise("toy_backward", "08_toy_network", "toy_backward(X, dL_dy, w) -> (dL_dV, dL_dU, dL_dX)",

@@ -318,7 +318,7 @@ def _diagnose(name, rec, gnames, runs, failures) -> list[Diagnosis]:
 
 
 # ----------------------------------------------------------------------------------------------------- rule()
-def rule(fn, name: str, *, quick: bool = False, seed: int = 0) -> Grade:
+def rule(fn, name: str, *, quick: bool = False, seed: int = 0, kink: str | None = None) -> Grade:
     """Grade ``fn``, a student's backward for closed-form rule ``name``, over the checker's sweep.
 
     ``fn`` is called like ``CLOSED_FORMS[name].backward``: ``fn(*inputs, g, **params)`` (see the module docstring
@@ -340,6 +340,9 @@ def rule(fn, name: str, *, quick: bool = False, seed: int = 0) -> Grade:
     accepts = _accepts(sig)
     defaults = _backward_defaults(rec)
     sweep = sorted(cases(name, quick=quick, seed=seed), key=lambda c: (c.size, c.index))
+    if kink is not None and "kink" in defaults:  # the convention at the kink: the closed form and the function
+        sweep = [Case(c.rule, c.index, c.inputs, dict(c.params, kink=kink), c.g, c.note, c.numeric_skip, c.names)
+                 for c in sweep]
     first = rec.backward(*sweep[0].inputs, sweep[0].g, **sweep[0].params)
     gnames = tuple(getattr(type(first), "_fields", ())) or tuple(f"d{rec.inputs[i]}" for i in rec.wrt)
     label = _fn_name(fn)
@@ -354,6 +357,8 @@ def rule(fn, name: str, *, quick: bool = False, seed: int = 0) -> Grade:
         for k, v in case.params.items():
             if accepts(k):
                 kwargs[k] = v
+            elif k == "kink":
+                continue  # a function without a kink parameter implements one convention: graded against ``kink``
             elif not (k in defaults and _same(v, defaults[k])):
                 needs.append(f"{k}={v!r}")
         if needs:

@@ -430,6 +430,68 @@ TSINGHUA = _src('''
             return dy * (1 - SQUARE)
 ''')
 
+TSINGHUA_POOL = _src('''
+    import numpy as np
+
+    class MaxPool2d:
+        def __init__(self, kernel_size, stride):
+            self.kernel_size, self.stride = kernel_size, stride
+
+        def forward(self, x):
+            self.x = x
+            (kh, kw), (sh, sw) = self.kernel_size, self.stride
+            C, H, W = x.shape
+            y = np.empty((C, (H - kh) // sh + 1, (W - kw) // sw + 1))
+            for i in range(y.shape[1]):
+                for j in range(y.shape[2]):
+                    y[:, i, j] = x[:, i * sh:i * sh + kh, j * sw:j * sw + kw].reshape(C, -1).max(axis=1)
+            return y
+
+        def backward(self, dy):
+            (kh, kw), (sh, sw) = self.kernel_size, self.stride
+            dx = np.zeros_like(self.x)
+            for c in range(dy.shape[0]):
+                for i in range(dy.shape[1]):
+                    for j in range(dy.shape[2]):
+                        win = self.x[c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                        m, q = np.unravel_index(np.argmax(win), win.shape)
+                        dx[c, i * sh + m, j * sw + q] += dy[c, i, j]
+            return dx
+''')
+
+SVM_LOSS = _src('''
+    import numpy as np
+
+    def svm_loss(x, y):
+        """cs231n's multiclass SVM: (loss, dx), margins summed over j != y, mean over the batch."""
+        N = x.shape[0]
+        margins = np.maximum(0, x - x[np.arange(N), y][:, None] + 1.0)
+        margins[np.arange(N), y] = 0
+        dx = (margins > 0).astype(float)
+        dx[np.arange(N), y] -= COUNT
+        return margins.sum() / N, dx / N
+''')
+
+CONV_DOUT_FIRST = _src('''
+    import numpy as np
+
+    def conv_backward(dout, x, w, b, stride=1, pad=0):
+        """dout first and cs231n's name for the padding: bound by name."""
+        s = stride if np.isscalar(stride) else stride[0]
+        t = stride if np.isscalar(stride) else stride[1]
+        p = pad if np.isscalar(pad) else pad[0]
+        q = pad if np.isscalar(pad) else pad[1]
+        xp = np.pad(x, ((0, 0), (0, 0), (p, p), (q, q)))
+        dxp, dw = np.zeros_like(xp), np.zeros_like(w)
+        K, C, kh, kw = w.shape
+        for i in range(dout.shape[2]):
+            for j in range(dout.shape[3]):
+                win = (slice(None), slice(None), slice(i * s, i * s + kh), slice(j * t, j * t + kw))
+                dw += np.einsum("nk,nchw->kchw", dout[:, :, i, j], xp[win])
+                dxp[win] += np.einsum("nk,kchw->nchw", dout[:, :, i, j], w)
+        return dxp[:, :, p:p + x.shape[2], q:q + x.shape[3]], dw, dout.sum(axis=(0, 2, 3))
+''')
+
 NOTEBOOK_CELLS = [
     "import numpy as np\n%matplotlib inline",
     "def tanh_backward(z, g):\n    y = np.tanh(z)\n    return g * (1 - y ** 2)",
@@ -524,6 +586,12 @@ def students() -> list[Student]:
         Student("csc249_pool", "max_pool2d", "MaxPool2D", CSC249_POOL, "pass"),
         Student("csc249_fc", "linear", "FullyConnected", CSC249_FC, "pass"),
         Student("tsinghua_conv", "conv2d_tsinghua", "Conv2d", TSINGHUA.replace("SQUARE", "self.y ** 2"), "pass"),
+        Student("tsinghua_pool", "max_pool2d", "MaxPool2d", TSINGHUA_POOL, "pass"),
+        Student("cs231n_svm_loss", "multi_margin_loss", "svm_loss",
+                SVM_LOSS.replace("COUNT", "(margins > 0).sum(axis=1)"), "pass"),
+        Student("cs231n_svm_loss_no_count", "multi_margin_loss", "svm_loss", SVM_LOSS.replace("COUNT", "0"), "fail",
+                "correct_class_not_updated"),
+        Student("conv_dout_first", "conv2d", "conv_backward", CONV_DOUT_FIRST, "pass"),
         Student("tsinghua_tanh", "tanh", "Tanh", TSINGHUA.replace("SQUARE", "self.y ** 2"), "pass"),
         Student("tsinghua_tanh_square", "tanh", "Tanh", TSINGHUA.replace("SQUARE", "self.y"), "fail",
                 "missing_square"),

@@ -12,8 +12,9 @@ the same), so it never turns a right answer wrong or a wrong one right:
   features, i.e. ``x.transpose(0, 2, 3, 1).reshape(-1, C)``, and ∂L/∂x reshaped back.
 - **PReLU**: one call per channel with a plain number α (``x[:, c]``, ``α[c]``); ∂L/∂α is the sum of what each call
   returns (a scalar or an array).
-- **cross entropy / NLL**: one example ``(C,)`` as a batch of one; target distributions ``t`` (CS 4670's p − t) for
-  a function that takes class indices as ``Σ_k t_k · (its answer for label k)``, exact because ∂L/∂s is affine in t.
+- **cross entropy / NLL / multiclass SVM**: one example ``(C,)`` as a batch of one; target distributions ``t``
+  (CS 4670's p − t) for a function that takes class indices as ``Σ_k t_k · (its answer for label k)``, exact
+  because ∂L/∂s is affine in t.
 - **binary losses** (logistic, hinge): scores and labels flattened to 1-D (every score is one example), ∂L/∂s
   reshaped back.
 
@@ -123,7 +124,7 @@ def adapt(name: str, call: Call, inputs: tuple, g, params: dict, *, batched: boo
         return _batch_norm(call, inputs, g, params)
     if name == "prelu":
         return _prelu(call, inputs, g, params)
-    if name in ("cross_entropy", "nll"):
+    if name in ("cross_entropy", "nll", "multi_margin_loss"):
         return _classes(name, call, inputs, g, params)
     if name in ("logistic_loss", "hinge_loss"):
         return _binary(call, inputs, g, params)

@@ -214,7 +214,8 @@ class Runner:
             {k: np.asarray(v, dtype=np.float64) for k, v in extras.items()}, None, None
 
 
-def convention_policy(defaults, accepts: Callable[[str], str | None], extra_skip: Callable | None = None):
+def convention_policy(defaults, accepts: Callable[[str], str | None], extra_skip: Callable | None = None,
+                      who: str = "your function"):
     """``policy(case) -> (kwargs for the student, skip)``: a parameter the function takes is passed (under the
     name it uses); ``tie``/``kink`` it does not take are graded under the chosen convention; any other parameter
     it does not take is left out at its default value, else the case is skipped."""
@@ -232,7 +233,7 @@ def convention_policy(defaults, accepts: Callable[[str], str | None], extra_skip
             elif k in ("tie", "kink") or (k in defaults and _same(v, defaults[k])):
                 continue
             else:
-                return {}, (k, f"your function takes no {k} parameter")
+                return {}, (k, f"{who} takes no {k} parameter")
         return kwargs, None
 
     return policy

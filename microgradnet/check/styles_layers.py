@@ -182,6 +182,8 @@ _CANDIDATES = {
                          **dict.fromkeys(("d_out", "out_features", "output_size", "out_dim", "n_out"), W.shape[0])},
 }
 _CHANNEL_ARGS = ("in_channel", "in_channels", "c_in", "channels_in")
+_CTOR_ALIASES = {"stride": ("stride", "strides"), "padding": ("padding", "pad"),
+                 "kernel_size": ("kernel_size", "pool_size", "size", "kernel")}
 
 
 def _candidates(cls, name, inputs, kw) -> dict:
@@ -284,9 +286,14 @@ def layer_class(cls, name: str, style: str, tie, kink) -> Runner:
     rec = CLOSED_FORMS[name]
     expressible = {"conv2d": ("stride", "padding"), "conv2d_tsinghua": ("stride", "padding"),
                    "max_pool2d": ("kernel_size", "stride", "padding")}.get(name, ())
+    init = _signature(cls)
+    takes = None if init is None or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in init.parameters.values()) \
+        else set(init.parameters)
 
-    def accepts(k):
-        return k if k in expressible else None
+    def accepts(k):  # a parameter the class's constructor has no argument for cannot be given to it
+        if k not in expressible:
+            return None
+        return k if takes is None or takes & set(_CTOR_ALIASES[k]) else None
 
     defaults = _defaults(rec)
     fn_tie, fn_kink = conventions(defaults, accepts, tie, kink, "all" if style == "csc249" else "first")
@@ -316,5 +323,5 @@ def layer_class(cls, name: str, style: str, tie, kink) -> Runner:
         return grads, {"out": _reshaped(np.asarray(out, dtype=np.float64), y_shape)}
 
     text = f"class {cls.__name__}: {fwd_name}(x), {bwd_name}({'x, dout' if style == 'csc249' else 'dout'})"
-    return Runner(name, style, text, fn_tie, fn_kink, False, convention_policy(defaults, accepts,
-                                                                                 _class_skip(name, style)), call)
+    return Runner(name, style, text, fn_tie, fn_kink, False,
+                  convention_policy(defaults, accepts, _class_skip(name, style), "your class's constructor"), call)

@@ -160,6 +160,10 @@ def test_notebook_solution_passes_the_cli_grader(name, ex, tmp_path, capsys):
     _, solutions = build.make_notebooks(ROOT / "notebooks" / "src" / f"{ex.notebook}.py")
     path = tmp_path / f"{ex.notebook}.ipynb"
     nbformat.write(solutions, path)
-    assert main(["check", "--grade", f"{path}:{name}", ex.rule]) == 0, capsys.readouterr().out
+    import re
+    src = (ROOT / "notebooks" / "src" / f"{ex.notebook}.py").read_text()
+    kink = re.search(rf'check\("{name}",[^)]*kink="(\w+)"', src)  # the convention the notebook checks with
+    flags = ["--kink", kink.group(1)] if kink else []
+    assert main(["check", "--grade", f"{path}:{name}", ex.rule, *flags]) == 0, capsys.readouterr().out
     out = capsys.readouterr().out
     assert out.startswith(f"{ex.rule}: PASS ")

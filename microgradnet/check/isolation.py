@@ -53,6 +53,7 @@ def _child(req: dict) -> None:
     from .submission import run_child
 
     os.setsid()
+    _die_with_parent()
     out_dir = Path(req["out"])
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
@@ -62,6 +63,33 @@ def _child(req: dict) -> None:
         os.close(f)
     os.chdir(Path(req["path"]).parent)
     run_child(req)
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this child when the server dies (the grader interrupted or killed), so a hung
+    submission never outlives the grading."""
+    server = os.getppid()
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != server:  # the server died before the request took effect
+        os._exit(1)
+
+
+_CURRENT: list[int] = []  # the child the server is waiting for
+
+
+def _stop(signum, frame) -> None:
+    """The server is told to stop (SIGTERM, SIGHUP, Ctrl-C): kill the running child's session first."""
+    for pid in _CURRENT:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    os._exit(1)
 
 
 def _wait(pid: int, timeout: float) -> tuple[int | None, bool]:
@@ -82,11 +110,15 @@ def serve() -> int:
     """The grading server's loop: one JSON request per line on stdin, one JSON reply per line on stdout."""
     from . import grade, styles, styles_layers, submission  # noqa: F401 - imported once, shared by every child
 
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(sig, _stop)
     for line in sys.stdin:
         msg = json.loads(line)
         sys.stdout.flush()
         pid = os.fork()
         if pid == 0:  # the child: never returns to this loop
+            for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+                signal.signal(sig, signal.SIG_DFL)
             code = 0
             try:
                 _child(msg["req"])
@@ -95,6 +127,7 @@ def serve() -> int:
                 code = 3
             finally:
                 os._exit(code)
+        _CURRENT[:] = [pid]
         rc, timed_out = _wait(pid, float(msg["timeout"]))
         try:
             os.killpg(pid, signal.SIGKILL)  # on timeout, and anything the submission left running
@@ -102,6 +135,7 @@ def serve() -> int:
             pass
         if timed_out:
             rc, _ = _wait(pid, 5.0)
+        _CURRENT.clear()
         print(json.dumps({"rc": rc, "timed_out": timed_out}), flush=True)
     return 0
 

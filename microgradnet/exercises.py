@@ -17,7 +17,7 @@ listed here) — which mistake it is.
 Right answers are computed another way: the hand-derived rules of :mod:`microgradnet.closed_form` (float64), the
 engine's own ``backward`` on the same graph, or a formula written out here. Arrays are compared with
 ``|yours − right| ≤ 1e-6·|right| + 1e-9·max(1, max|right|)`` entry by entry (a difference of rounding passes; a
-wrong formula does not); the rule checker's sweep uses its own tolerance (:data:`microgradnet.check.grade.GRADE_TOL`).
+wrong formula does not); the grading core's sweep uses its tolerance (:data:`microgradnet.check.grade.GRADE_TOL`).
 """
 
 from __future__ import annotations
@@ -97,23 +97,41 @@ class Exercise:
     signature: str
     run: Callable
     numbers: bool = False
+    options: tuple[str, ...] = ()  # keyword options check() accepts for this exercise (e.g. "kink")
+    rule: str | None = None        # the closed-form rule whose sweep (microgradnet.check.rule) follows its cases
 
 
 def _strict() -> bool:
     return os.environ.get(STRICT_ENV, "").strip() not in ("", "0", "false", "False")
 
 
-def grade(name: str, answer) -> Result:
-    """Run exercise ``name`` on ``answer`` (the reader's function or numbers); return the :class:`Result`."""
+def grade(name: str, answer, **options) -> Result:
+    """Run exercise ``name`` on ``answer`` (the reader's function or numbers); return the :class:`Result`.
+
+    ``options`` are the exercise's conventions (``Exercise.options``): ``kink="negative"`` (default: the derivative
+    at 0 is the negative side's, as in PyTorch) or ``kink="positive"`` (1 at 0, EN4553's "x if x ≥ 0") for
+    ``relu_backward`` and ``prelu_backward``."""
     if name not in EXERCISES:
         import difflib
         close = difflib.get_close_matches(str(name), EXERCISES, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ValueError(f"check: unknown exercise {name!r}{hint}; the exercises are {', '.join(EXERCISES)}")
     ex = EXERCISES[name]
+    bad = sorted(set(options) - set(ex.options))
+    if bad:
+        takes = f"it takes {', '.join(ex.options)}" if ex.options else "it takes none"
+        raise TypeError(f"check {name!r}: unknown option(s) {', '.join(bad)}; {takes}")
+    if "kink" in options:
+        from .closed_form import KINKS
+        if options["kink"] not in KINKS:
+            raise ValueError(f"check {name!r}: kink must be one of {KINKS}, got {options['kink']!r}")
     res = Result(name, "failed", numbers=ex.numbers)
     try:
-        ex.run(answer, res)
+        ex.run(answer, res, **options)
+        if ex.rule is not None and res.problems:
+            res.problems.append("(the rule checker's sweep of more shapes runs once these cases pass)")
+        elif ex.rule is not None:
+            _with_checker(answer, res, ex.rule, **options)
     except _NotDone:
         res.status = "not done"
         return res
@@ -124,9 +142,10 @@ def grade(name: str, answer) -> Result:
     return res
 
 
-def check(name: str, answer) -> None:
-    """Grade ``answer`` for exercise ``name`` and print the report (see the module docstring)."""
-    res = grade(name, answer)
+def check(name: str, answer, **options) -> None:
+    """Grade ``answer`` for exercise ``name`` and print the report (see the module docstring); ``options`` as for
+    :func:`grade`, e.g. ``check("prelu_backward", prelu_backward, kink="positive")``."""
+    res = grade(name, answer, **options)
     print(res.report())
     if res.status == "failed" and _strict():
         raise CheckFailed(res)
@@ -234,29 +253,19 @@ def _outputs(out, names: tuple[str, ...], label: str) -> list[np.ndarray]:
     return [_as_array(o, nm, label) for o, nm in zip(out, names)]
 
 
-def _run_cases(answer, res: Result, cases: list[Case], names: tuple[str, ...], checker=None) -> None:
-    """Grade an array exercise: every case, every output; diagnose a failing case against its known mistakes.
-
-    ``checker``: ``(rule name, make_adapter)``. When every case here passes, the answer also goes through the rule
-    checker's sweep (:func:`microgradnet.check.rule`, quick) via ``make_adapter(answer)``, a function with the
-    closed form's signature that calls the reader's."""
+def _run_cases(answer, res: Result, cases: list[Case], names: tuple[str, ...]) -> None:
+    """Grade an array exercise on its own cases: every case, every output; diagnose a failing case against its
+    known mistakes. (:func:`grade` then runs the grading core's sweep of the exercise's ``rule``.)"""
     res.total = len(cases)
     _own_cases(answer, res, cases, names)
-    if checker is not None:
-        if res.problems:
-            res.problems.append("(the rule checker's sweep of more shapes runs once these cases pass)")
-        else:
-            _with_checker(answer, res, *checker)
 
 
-def _with_checker(answer, res: Result, rule_name: str, make_adapter: Callable) -> None:
+def _with_checker(answer, res: Result, rule_name: str, **rule_options) -> None:
     from .check import rule
 
-    adapter = make_adapter(answer)
-    adapter.__name__ = adapter.__qualname__ = getattr(answer, "__name__", "your function")
     res.total += 1
     try:
-        grade = rule(adapter, rule_name, quick=True)
+        grade = rule(answer, rule_name, quick=True, **rule_options)
     except TypeError as e:
         res.problems.append(f"the rule checker could not call your function: {e}")
         return
@@ -756,7 +765,7 @@ def _linear_cases() -> list[Case]:
 
 
 def _run_linear_backward(answer, res):
-    _run_cases(answer, res, _linear_cases(), ("∂L/∂x", "∂L/∂W", "∂L/∂b"), checker=("linear", _adapt_linear))
+    _run_cases(answer, res, _linear_cases(), ("∂L/∂x", "∂L/∂W", "∂L/∂b"))
 
 
 def _softmax_cases() -> list[Case]:
@@ -812,7 +821,7 @@ def _ce_cases() -> list[Case]:
 
 
 def _run_cross_entropy_backward(answer, res):
-    _run_cases(answer, res, _ce_cases(), ("∂L/∂s",), checker=("cross_entropy", _adapt_cross_entropy))
+    _run_cases(answer, res, _ce_cases(), ("∂L/∂s",))
 
 
 # ============================================================================== notebook 05: convolution
@@ -842,7 +851,7 @@ def _conv_cases() -> list[Case]:
 
 
 def _run_conv2d_backward(answer, res):
-    _run_cases(answer, res, _conv_cases(), ("∂L/∂x", "∂L/∂w", "∂L/∂b"), checker=("conv2d", _adapt_conv))
+    _run_cases(answer, res, _conv_cases(), ("∂L/∂x", "∂L/∂w", "∂L/∂b"))
 
 
 def _field_ref(i, j, k, s, p, H, W, mode="right"):
@@ -931,35 +940,70 @@ def _pool_cases() -> list[Case]:
 
 
 def _run_maxpool_backward(answer, res):
-    _run_cases(answer, res, _pool_cases(), ("∂L/∂x",), checker=("max_pool2d", _adapt_pool))
+    _run_cases(answer, res, _pool_cases(), ("∂L/∂x",))
 
 
-def _prelu_cases() -> list[Case]:
+def _prelu_cases(kink: str = "negative") -> list[Case]:
     rng = _rng("prelu_backward")
+    at_zero = ("convention: PReLU'(0) = α (the negative side, as relu'(0) = 0 and PyTorch)" if kink == "negative"
+               else "convention kink='positive': PReLU'(0) = 1, the x ≥ 0 branch of EN4553's definition")
     specs = [("the EN4553 Q1(d) layout: a 2×2 U with ∂L/∂V = [[2, −2.5], [1.5, 3]]",
               np.array([[1.5, -2.0], [-0.5, 3.0]]), 0.25, np.array([[2.0, -2.5], [1.5, 3.0]]), ""),
              ("every input positive (α receives nothing)", np.abs(_distinct(rng, 3, 2)) + 0.1, 0.1,
               rng.normal(size=(3, 2)), "∂L/∂α sums only over the inputs where the α side is used (x < 0)"),
-             ("inputs exactly 0", np.array([0.0, -1.0, 0.0, 2.0]), 0.3, np.array([1.0, 2.0, -1.0, 0.5]),
-              "convention: PReLU'(0) = α (the negative side), as relu'(0) = 0"),
+             ("inputs exactly 0", np.array([0.0, -1.0, 0.0, 2.0]), 0.3, np.array([1.0, 2.0, -1.0, 0.5]), at_zero),
              ("a 3×4 input, α = 0.05", _distinct(rng, 3, 4), 0.05, rng.normal(size=(3, 4)), "")]
     out = []
     for label, x, a, g, hint in specs:
-        r = cf.prelu_backward(x, a, g)
+        r = cf.prelu_backward(x, a, g, kink=kink)
 
         def call(fn, x=x, a=a, g=g):
             z = fn(x, a, g)
             return (z.dx, float(np.sum(z.dalpha)))
 
+        other = "positive" if kink == "negative" else "negative"
         wrong = _catalogue("prelu", call) + [
             ("∂L/∂α has the wrong sign: v = α·x on the negative side, so ∂v/∂α = x (not −x).",
-             lambda r=r: (r.dx, -float(r.dalpha)))]
+             lambda r=r: (r.dx, -float(r.dalpha))),
+            (f"At x = 0 you used the other convention (kink='{other}'); this check uses kink='{kink}'. Pass "
+             f"kink='{other}' to check(...) if that is the convention your course asks for.",
+             lambda x=x, a=a, g=g, r=r, other=other: (cf.prelu_backward(x, a, g, kink=other).dx, float(r.dalpha)))]
         out.append(Case(label, (x, a, g), {}, (r.dx, float(r.dalpha)), wrong, hint))
     return out
 
 
-def _run_prelu_backward(answer, res):
-    _run_cases(answer, res, _prelu_cases(), ("∂L/∂x", "∂L/∂α"), checker=("prelu", _adapt_prelu))
+def _run_prelu_backward(answer, res, kink="negative"):
+    _run_cases(answer, res, _prelu_cases(kink), ("∂L/∂x", "∂L/∂α"))
+
+
+def _relu_cases(kink: str = "negative") -> list[Case]:
+    rng = _rng("relu_backward")
+    at_zero = ("convention: relu'(0) = 0 (EECS 498's 1[X > 0], PyTorch)" if kink == "negative"
+               else "convention kink='positive': relu'(0) = 1")
+    specs = [("x = [−2, −0.5, 1, 3] (EECS 498 §1.2)", np.array([-2.0, -0.5, 1.0, 3.0]),
+              np.array([1.0, -2.0, 0.5, -1.5]), "the mask comes from x; ∂L/∂Y may be negative where x > 0"),
+             ("inputs exactly 0", np.array([[0.0, 1.0], [-1.0, 0.0]]), np.array([[2.0, -1.0], [3.0, -0.5]]), at_zero),
+             ("a (2, 3, 4) tensor", _distinct(rng, 2, 3, 4), rng.normal(size=(2, 3, 4)), "ReLU is element-wise: "
+              "∂L/∂X has X's shape"),
+             ("every input negative (nothing passes)", -np.abs(_distinct(rng, 3, 3)) - 0.1, rng.normal(size=(3, 3)),
+              "")]
+    out = []
+    for label, x, g, hint in specs:
+        r = cf.relu_backward(x, g, kink=kink)
+
+        def call(fn, x=x, g=g):
+            return (fn(x, g).dx,)
+
+        wrong = _catalogue("relu", call)
+        other = "positive" if kink == "negative" else "negative"
+        wrong.append((f"At x = 0 you used the other convention (kink='{other}'); this check uses kink='{kink}'.",
+                      lambda x=x, g=g, other=other: (cf.relu_backward(x, g, kink=other).dx,)))
+        out.append(Case(label, (x, g), {}, (r.dx,), wrong, hint))
+    return out
+
+
+def _run_relu_backward(answer, res, kink="negative"):
+    _run_cases(answer, res, _relu_cases(kink), ("∂L/∂X",))
 
 
 def _tanh_cases() -> list[Case]:
@@ -980,7 +1024,7 @@ def _tanh_cases() -> list[Case]:
 
 
 def _run_tanh_backward(answer, res):
-    _run_cases(answer, res, _tanh_cases(), ("dL/dz",), checker=("tanh", _adapt_tanh))
+    _run_cases(answer, res, _tanh_cases(), ("dL/dz",))
 
 
 # =============================================================================== notebook 07: batch norm, dropout
@@ -1008,7 +1052,57 @@ def _bn_cases() -> list[Case]:
 
 
 def _run_batchnorm_backward(answer, res):
-    _run_cases(answer, res, _bn_cases(), ("∂L/∂x", "∂L/∂γ", "∂L/∂β"), checker=("batch_norm", _adapt_bn))
+    _run_cases(answer, res, _bn_cases(), ("∂L/∂x", "∂L/∂γ", "∂L/∂β"))
+
+
+def _bn_sigma_variant(x, gamma, beta, g, eps, mode):
+    """Batch norm ``y = γ (x − μ)/σ + β`` with ``σ = s(v)``, ``v = c Σ_i (x_i − μ)²`` and its exact backward:
+    ``∂L/∂x_i = γ [(g_i − ḡ)/σ − (x_i − μ) · 2c s'(v)/σ² · Σ_j g_j (x_j − μ)]``. ``mode``: "right"
+    (σ = √(v + ε), c = 1/m), "eps_outside" (σ = √v + ε) or "unbiased" (c = 1/(m − 1))."""
+    m = x.shape[0]
+    c = 1.0 / (m - 1) if mode == "unbiased" else 1.0 / m
+    d = x - x.mean(axis=0)
+    v = c * (d * d).sum(axis=0)
+    if mode == "eps_outside":
+        sigma, ds = np.sqrt(v) + eps, 0.5 / np.sqrt(v)
+    else:
+        sigma = np.sqrt(v + eps)
+        ds = 0.5 / sigma
+    dx = gamma * ((g - g.mean(axis=0)) / sigma - d * (2 * c * ds / sigma**2) * (g * d).sum(axis=0))
+    return dx, (g * d / sigma).sum(axis=0), g.sum(axis=0)
+
+
+def _bn_sigma_cases() -> list[Case]:
+    rng = _rng("batchnorm_sigma_backward")
+    specs = [("a batch of 5, 3 features", rng.normal(size=(5, 3)) * 2 + 1, 1e-5, ""),
+             ("a large ε = 0.5 (σ = √(var + ε), ε under the root)", rng.normal(size=(4, 2)) * 0.5, 0.5,
+              "σ = √(var + ε): ε is added to the variance, inside the square root"),
+             ("a batch of 2 (the smallest)", rng.normal(size=(2, 4)), 1e-5,
+              "var is the BIASED variance (1/m), as in training-mode batch norm"),
+             ("features far from 0 (mean 50, spread 10)", rng.normal(size=(6, 2)) * 10 + 50, 1e-5,
+              "the gradient through μ and σ matters even when x is large")]
+    out = []
+    for label, x, eps, hint in specs:
+        D = x.shape[1]
+        gamma, beta, g = rng.normal(size=D) + 1.5, rng.normal(size=D), rng.normal(size=x.shape)
+        r = cf.batch_norm_backward(x, gamma, beta, g, eps=eps)
+
+        def call(fn, x=x, gamma=gamma, beta=beta, g=g, eps=eps):
+            z = fn(x, gamma, beta, g, eps=eps)
+            return (z.dx, z.dgamma, z.dbeta)
+
+        wrong = _catalogue("batch_norm", call) + [
+            ("You computed σ = √var + ε: ε belongs under the square root, σ = √(var + ε) (it keeps σ > 0 for a "
+             "constant feature).", lambda x=x, gamma=gamma, beta=beta, g=g, eps=eps:
+             _bn_sigma_variant(x, gamma, beta, g, eps, "eps_outside")),
+            ("You used the unbiased variance (divided by m − 1); batch norm's σ² is the biased one, (1/m) Σ (x − μ)².",
+             lambda x=x, gamma=gamma, beta=beta, g=g, eps=eps: _bn_sigma_variant(x, gamma, beta, g, eps, "unbiased"))]
+        out.append(Case(label, (x, gamma, beta, g), dict(eps=eps), (r.dx, r.dgamma, r.dbeta), wrong, hint))
+    return out
+
+
+def _run_batchnorm_sigma_backward(answer, res):
+    _run_cases(answer, res, _bn_sigma_cases(), ("∂L/∂x", "∂L/∂γ", "∂L/∂β"))
 
 
 def _dropout_cases() -> list[Case]:
@@ -1033,7 +1127,7 @@ def _dropout_cases() -> list[Case]:
 
 
 def _run_dropout_backward(answer, res):
-    _run_cases(answer, res, _dropout_cases(), ("∂L/∂X",), checker=("dropout", _adapt_dropout))
+    _run_cases(answer, res, _dropout_cases(), ("∂L/∂X",))
 
 
 # =================================================================================== notebook 08: the toy network
@@ -1132,102 +1226,7 @@ def _logistic_cases() -> list[Case]:
 
 
 def _run_logistic_loss(answer, res):
-    _run_cases(answer, res, _logistic_cases(), ("the loss", "∂L/∂s"), checker=("logistic_loss", _adapt_logistic))
-
-
-# ============================================================================ adapters for the rule checker
-def _compact(v):
-    """An int for a (k, k) pair (what the exercises' stubs expect most often), else the pair itself."""
-    if isinstance(v, (tuple, list)) and len(v) == 2 and v[0] == v[1]:
-        return int(v[0])
-    return v
-
-
-def _adapt_linear(answer):
-    def fn(x, W, b, g):
-        return answer(x, W, b, g)
-    return fn
-
-
-def _adapt_cross_entropy(answer):
-    def fn(scores, labels, g=1.0):
-        s = np.asarray(scores, dtype=np.float64)
-        lab = np.asarray(labels)
-        one = s.ndim == 1
-        S = s[None] if one else s
-        if lab.dtype.kind == "f" and lab.shape == s.shape:
-            # target distributions t: ∂L/∂s = (p − t)/N is linear in t, so it is Σ_k t_k · (the answer for label k)
-            T = lab[None] if one else lab
-            d = sum(T[:, k:k + 1] * np.asarray(answer(S, np.full(len(S), k)), dtype=np.float64)
-                    for k in range(S.shape[1]))
-        else:
-            d = np.asarray(answer(S, np.atleast_1d(lab).astype(np.int64)), dtype=np.float64)
-        return float(g) * (d[0] if one else d)
-    return fn
-
-
-def _adapt_conv(answer):
-    def fn(x, w, b, g, stride=1, padding=0):
-        if np.ndim(x) == 3:
-            dx, dw, db = answer(x[None], w, b, g[None], stride=stride, padding=padding)
-            return np.asarray(dx)[0], dw, db
-        return answer(x, w, b, g, stride=stride, padding=padding)
-    return fn
-
-
-def _adapt_pool(answer):
-    def fn(x, g, kernel_size, stride=None, tie="first"):
-        k = _compact(kernel_size)
-        s = _compact(kernel_size if stride is None else stride)
-        if np.ndim(x) == 4:
-            return np.stack([np.asarray(answer(xi, gi, k, s, tie), dtype=np.float64) for xi, gi in zip(x, g)])
-        return answer(x, g, k, s, tie)
-    return fn
-
-
-def _adapt_prelu(answer):
-    def fn(x, alpha, g):
-        a = np.asarray(alpha, dtype=np.float64)
-        if a.size == 1:
-            dx, da = answer(x, float(a.reshape(-1)[0]), g)
-            return dx, np.full(a.shape, float(np.sum(da)))
-        dx, da = np.empty_like(x), np.empty(a.shape)  # one α per channel (axis 1): one call per channel
-        for c in range(a.shape[0]):
-            dxc, dac = answer(x[:, c], float(a[c]), g[:, c])
-            dx[:, c], da[c] = dxc, float(np.sum(dac))
-        return dx, da
-    return fn
-
-
-def _adapt_tanh(answer):
-    def fn(x, g):
-        return answer(x, g)
-    return fn
-
-
-def _adapt_bn(answer):
-    def fn(x, gamma, beta, g, eps=1e-5):
-        if np.ndim(x) == 4:  # (N, C, H, W): every (n, h, w) is one sample of C features
-            N, C, H, W = x.shape
-            dx, dgamma, dbeta = answer(x.transpose(0, 2, 3, 1).reshape(-1, C), gamma, beta,
-                                       g.transpose(0, 2, 3, 1).reshape(-1, C), eps=eps)
-            return np.asarray(dx).reshape(N, H, W, C).transpose(0, 3, 1, 2), dgamma, dbeta
-        return answer(x, gamma, beta, g, eps=eps)
-    return fn
-
-
-def _adapt_dropout(answer):
-    def fn(x, mask, g, p=0.5, inverted=False):
-        return answer(mask, g, p=p, inverted=inverted)
-    return fn
-
-
-def _adapt_logistic(answer):
-    def fn(scores, labels, g=1.0):
-        s = np.asarray(scores, dtype=np.float64)
-        _, d = answer(s.reshape(-1), np.asarray(labels).reshape(-1))
-        return float(g) * np.asarray(d, dtype=np.float64).reshape(s.shape)
-    return fn
+    _run_cases(answer, res, _logistic_cases(), ("the loss", "∂L/∂s"))
 
 
 # ==================================================================================================== registry
@@ -1239,27 +1238,34 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in [
     Exercise("hinge_loss", "03_neuron_mlp", "hinge_loss(scores, labels) -> Value", _run_hinge_loss),
     Exercise("sgd_step", "03_neuron_mlp", "sgd_step(model, loss, lr)", _run_sgd_step),
     Exercise("linear_backward", "04_dense_softmax", "linear_backward(x, W, b, g) -> (dx, dW, db)",
-             _run_linear_backward),
+             _run_linear_backward, rule="linear"),
     Exercise("stable_softmax", "04_dense_softmax", "stable_softmax(z) -> p (over the last axis)",
              _run_stable_softmax),
     Exercise("cross_entropy_backward", "04_dense_softmax", "cross_entropy_backward(scores, labels) -> dscores",
-             _run_cross_entropy_backward),
+             _run_cross_entropy_backward, rule="cross_entropy"),
     Exercise("conv2d_backward", "05_convolution", "conv2d_backward(x, w, b, g, stride=1, padding=0) -> (dx, dw, db)",
-             _run_conv2d_backward),
+             _run_conv2d_backward, rule="conv2d"),
     Exercise("receptive_field", "05_convolution",
              "receptive_field(i, j, kernel_size, stride, padding, height, width) -> set of (row, col)",
              _run_receptive_field),
     Exercise("maxpool_backward", "06_pooling_activations",
-             "maxpool_backward(x, g, kernel_size, stride, tie) -> dx", _run_maxpool_backward),
+             "maxpool_backward(x, g, kernel_size, stride, tie) -> dx", _run_maxpool_backward, rule="max_pool2d"),
     Exercise("prelu_backward", "06_pooling_activations", "prelu_backward(x, alpha, g) -> (dx, dalpha)",
-             _run_prelu_backward),
-    Exercise("tanh_backward", "06_pooling_activations", "tanh_backward(z, g) -> dz", _run_tanh_backward),
+             _run_prelu_backward, options=("kink",), rule="prelu"),
+    Exercise("relu_backward", "06_pooling_activations", "relu_backward(x, g) -> dx", _run_relu_backward,
+             options=("kink",), rule="relu"),
+    Exercise("tanh_backward", "06_pooling_activations", "tanh_backward(z, g) -> dz", _run_tanh_backward, rule="tanh"),
     Exercise("batchnorm_backward", "07_batchnorm_dropout",
-             "batchnorm_backward(x, gamma, beta, g, eps) -> (dx, dgamma, dbeta)", _run_batchnorm_backward),
+             "batchnorm_backward(x, gamma, beta, g, eps) -> (dx, dgamma, dbeta)", _run_batchnorm_backward,
+             rule="batch_norm"),
+    Exercise("batchnorm_sigma_backward", "07_batchnorm_dropout",
+             "batchnorm_sigma_backward(x, gamma, beta, g, eps=1e-5) -> (dx, dgamma, dbeta), σ = √(var + ε)",
+             _run_batchnorm_sigma_backward, rule="batch_norm"),
     Exercise("dropout_backward", "07_batchnorm_dropout", "dropout_backward(mask, g, p, inverted) -> dx",
-             _run_dropout_backward),
+             _run_dropout_backward, rule="dropout"),
     Exercise("toy_backward", "08_toy_network", "toy_backward(X, dL_dy, w) -> (dL_dV, dL_dU, dL_dX)",
              _run_toy_backward),
     Exercise("prelu_dalpha", "08_toy_network", "prelu_dalpha(U, dL_dV) -> float", _run_prelu_dalpha),
-    Exercise("logistic_loss", "09_training", "logistic_loss(scores, labels) -> (loss, dscores)", _run_logistic_loss),
+    Exercise("logistic_loss", "09_training", "logistic_loss(scores, labels) -> (loss, dscores)", _run_logistic_loss,
+             rule="logistic_loss"),
 ]}

@@ -114,3 +114,20 @@ def test_dropout_mask_statistics_and_validation():
         dropout(np.ones(3), np.ones(2))
     with pytest.raises(ValueError, match=r"p \(drop probability\) must be in \[0, 1\)"):
         dropout(np.ones(3), np.ones(3), p=1.0, inverted=True)
+
+
+def test_kink_switch_sets_the_derivative_at_zero_only():
+    from microgradnet.closed_form import leaky_relu_backward, prelu_backward, relu_backward
+    x = np.array([-2.0, 0.0, 0.0, 3.0])
+    g = np.array([1.0, 2.0, -4.0, 5.0])
+    # by hand: kink="negative" (PyTorch) takes the x < 0 slope at 0, kink="positive" (EN4553's x ≥ 0) takes 1
+    np.testing.assert_array_equal(relu_backward(x, g).dx, [0.0, 0.0, 0.0, 5.0])
+    np.testing.assert_array_equal(relu_backward(x, g, kink="positive").dx, [0.0, 2.0, -4.0, 5.0])
+    np.testing.assert_allclose(leaky_relu_backward(x, g, slope=0.1).dx, [0.1, 0.2, -0.4, 5.0])
+    np.testing.assert_allclose(leaky_relu_backward(x, g, slope=0.1, kink="positive").dx, [0.1, 2.0, -4.0, 5.0])
+    neg, pos = prelu_backward(x, 0.25, g), prelu_backward(x, 0.25, g, kink="positive")
+    np.testing.assert_allclose(neg.dx, [0.25, 0.5, -1.0, 5.0])
+    np.testing.assert_allclose(pos.dx, [0.25, 2.0, -4.0, 5.0])
+    assert float(neg.dalpha) == float(pos.dalpha) == -2.0  # Σ_{x<0} g·x: the kink does not touch ∂L/∂α
+    with pytest.raises(ValueError, match="kink must be one of"):
+        relu_backward(x, g, kink="seed")

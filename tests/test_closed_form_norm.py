@@ -118,3 +118,29 @@ def test_eecs498_backward_finite_differences(per_feature):
 def test_norm_validation(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_eval_mode_forwards_use_the_fixed_statistics():
+    from microgradnet.closed_form import (
+        batch_norm_eecs498,
+        batch_norm_eecs498_eval,
+        batch_norm_eecs498_stats,
+        batch_norm_eval,
+    )
+    X = np.array([[1.0, 2.0], [3.0, -2.0], [5.0, 0.0]])
+    mu, sigma = batch_norm_eecs498_stats(X)
+    # by hand: μ = (3, 0); Σ_j ||X_j − μ||² = (4 + 4) + (0 + 4) + (4 + 0) = 16, σ = √(16 + 1e-5)
+    np.testing.assert_allclose(mu, [3.0, 0.0])
+    assert float(sigma) == pytest.approx(np.sqrt(16 + 1e-5), rel=1e-15)
+    np.testing.assert_allclose(batch_norm_eecs498_eval(X, mu, sigma), batch_norm_eecs498(X), rtol=1e-15)
+    # test mode on another batch: the training batch's statistics, not its own
+    Z = np.array([[7.0, 4.0]])
+    np.testing.assert_allclose(batch_norm_eecs498_eval(Z, mu, sigma), [[4.0 / float(sigma), 4.0 / float(sigma)]])
+    mu_f, sigma_f = batch_norm_eecs498_stats(X, per_feature=True, eps=0.0)
+    np.testing.assert_allclose(sigma_f, [np.sqrt(8.0), np.sqrt(8.0)])
+    with pytest.raises(ValueError, match="sigma must be > 0"):
+        batch_norm_eecs498_eval(X, mu, 0.0)
+    # standard batch norm in evaluation mode: γ (x − mean)/√(var + ε) + β, worked by hand with ε = 0
+    y = batch_norm_eval(X, np.array([2.0, 1.0]), np.array([0.5, -1.0]), np.array([1.0, 2.0]), np.array([4.0, 1.0]),
+                        eps=0.0)
+    np.testing.assert_allclose(y, [[0.5, -1.0], [2.5, -5.0], [4.5, -3.0]])

@@ -85,6 +85,9 @@ RIGHT = {
     "receptive_field": _field,
     "maxpool_backward": _pool,
     "prelu_backward": lambda x, alpha, g: tuple(cf.prelu_backward(x, alpha, g)),
+    "relu_backward": lambda x, g: np.where(x > 0, g, 0.0),
+    "batchnorm_sigma_backward": lambda x, gamma, beta, g, eps=1e-5: tuple(cf.batch_norm_backward(x, gamma, beta, g,
+                                                                                                 eps=eps)),
     "tanh_backward": lambda z, g: cf.tanh_backward(z, g).dx,
     "batchnorm_backward": lambda x, gamma, beta, g, eps=1e-5: tuple(cf.batch_norm_backward(x, gamma, beta, g,
                                                                                            eps=eps)),
@@ -204,6 +207,19 @@ def _naive_logistic(s, y):
     return loss, cf.logistic_loss_backward(s, y).dscores
 
 
+def _bn_eps_outside(x, gamma, beta, g, eps=1e-5):
+    """Batch norm with σ = √var + ε, differentiated by the engine (an answer written another way than the check's)."""
+    from microgradnet import Tensor, engine
+    xt = Tensor(np.array(x, dtype=float), requires_grad=True)
+    gt = Tensor(np.array(gamma, dtype=float), requires_grad=True)
+    bt = Tensor(np.array(beta, dtype=float), requires_grad=True)
+    d = xt - xt.mean(axis=0, keepdims=True)
+    sigma = ((d * d).mean(axis=0, keepdims=True)) ** 0.5 + eps
+    y = gt * d / sigma + bt
+    dx, dgamma, dbeta = engine.grad(y, [xt, gt, bt], grad_outputs=np.asarray(g, dtype=float))
+    return np.asarray(dx), np.asarray(dgamma), np.asarray(dbeta)
+
+
 WRONG = [
     # (exercise, wrong answer, words the report must contain)
     ("central_difference", lambda f, x, h: (f(x + h) - f(x)) / h, "FORWARD difference"),
@@ -238,6 +254,13 @@ WRONG = [
     ("maxpool_backward", _pool_first, "one position only"),
     ("prelu_backward", lambda x, a, g: tuple(_mistake("prelu", "dalpha_all_inputs")(x, a, g)), "ALL"),
     ("tanh_backward", lambda z, g: g * (1 - z * z), "1 − z²"),
+    ("relu_backward", lambda x, g: np.where(x >= 0, g, 0.0), "relu'(0) = 1"),
+    ("relu_backward", lambda x, g: np.where(g > 0, g, 0.0), "must come from the INPUT"),
+    ("prelu_backward", lambda x, a, g: (np.where(x >= 0, g, a * g), float(np.sum(np.where(x < 0, g * x, 0.0)))),
+     "the other convention (kink='positive')"),
+    ("batchnorm_sigma_backward", _bn_eps_outside, "ε belongs under the square root"),
+    ("batchnorm_sigma_backward", lambda x, ga, be, g, eps=1e-5: tuple(
+        _mistake("batch_norm", "mean_path_forgotten")(x, ga, be, g, eps=eps)), "path through the mean"),
     ("batchnorm_backward", lambda x, ga, be, g, eps=1e-5: tuple(
         _mistake("batch_norm", "stats_treated_as_constants")(x, ga, be, g, eps=eps)), "constant"),
     ("dropout_backward", lambda mask, g, p, inverted: mask * g, "1/(1 − p)"),
@@ -301,3 +324,23 @@ def test_numbers_in_reports_are_the_right_ones():
 def test_unknown_exercise_names_the_close_one():
     with pytest.raises(ValueError, match="did you mean 'conv2d_backward'"):
         grade("conv2d_backwards", _stub)
+
+
+@pytest.mark.parametrize("name", ["relu_backward", "prelu_backward"])
+def test_kink_option_selects_the_convention_at_zero(name, monkeypatch):
+    monkeypatch.setenv(STRICT_ENV, "1")
+    if name == "relu_backward":
+        negative, positive = RIGHT[name], (lambda x, g: np.where(x >= 0, g, 0.0))
+    else:
+        negative = RIGHT[name]
+
+        def positive(x, a, g):
+            return np.where(x >= 0, g, a * g), float(np.sum(np.where(x < 0, g * x, 0.0)))
+    assert grade(name, positive, kink="positive").status == "passed"
+    assert grade(name, negative, kink="negative").status == "passed"
+    res = grade(name, negative, kink="positive")
+    assert res.status == "failed" and "inputs exactly 0" in res.report()
+    with pytest.raises(ValueError, match="kink must be one of"):
+        grade(name, negative, kink="seed")
+    with pytest.raises(TypeError, match="unknown option"):
+        grade("tanh_backward", RIGHT["tanh_backward"], kink="positive")

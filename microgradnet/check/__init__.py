@@ -1,4 +1,5 @@
-"""The checker: every hand-derived rule of the seeds, side by side with autodiff and finite differences.
+"""The checker and the grader: every hand-derived rule beside autodiff and finite differences, and students'
+backward rules graded against them.
 
 Two halves of each rule meet here: the layer as a composition of primitives (:mod:`.compositions`, built on
 ``microgradnet.functional``; the engine differentiates it) and the rule a student derives by hand
@@ -12,22 +13,31 @@ agree with each other and with central differences::
     print(grade)                          # PASS, or where it goes wrong and which known mistake it is
     print(check.en4553("180577X"))        # EN4553 A2 Q1's toy network, by autodiff and by hand
 
+Words: to *check* is to compare the closed forms with autodiff and finite differences (:mod:`.compare`); to
+*grade* is to judge a student's function against a closed form (one core, :mod:`.grade`: its signatures in
+:mod:`.styles`, its shapes in :mod:`.layouts`, untrusted code in :mod:`.isolation`); the notebooks' ``check(...)``
+(:mod:`microgradnet.exercises`) is an *exercise* check that ends with the same grade.
+
 On the command line: ``microgradnet check [NAME ...] [--quick] [--seed N] [--json FILE]``,
-``microgradnet check --grade file.py:function NAME``, ``microgradnet check --en4553 INDEX``.
+``microgradnet check --grade FILE:FUNCTION NAME``, ``microgradnet grade NAME PATH... --func FUNCTION``,
+``microgradnet check --en4553 INDEX``.
 """
 
 from __future__ import annotations
 
 from .compare import CheckReport, Row, RuleResult, autodiff, check, check_rule, numeric
 from .compositions import COMPOSITIONS
-from .grade import Diagnosis, Failure, Grade, Mismatch, rule
+from .grade import GRADE_TOL, Diagnosis, Failure, Grade, Mismatch, Outcome, rule
+from .isolation import Grader, grade_many, grade_submission
 from .report import table, write_json
+from .styles import STYLES
 from .sweep import SWEEPS, Case, cases
 from .toy import EN4553, EN4553Graph, EN4553PReLU, en4553, en4553_graph, en4553_prelu
 
 __all__ = [
     "check", "check_rule", "CheckReport", "RuleResult", "Row", "autodiff", "numeric", "table", "write_json",
-    "rule", "Grade", "Failure", "Mismatch", "Diagnosis",
+    "rule", "Grade", "Failure", "Mismatch", "Diagnosis", "Outcome", "GRADE_TOL", "STYLES",
+    "grade_submission", "grade_many", "Grader",
     "cases", "Case", "SWEEPS", "COMPOSITIONS",
     "en4553", "en4553_prelu", "en4553_graph", "EN4553", "EN4553PReLU", "EN4553Graph",
 ]

@@ -30,6 +30,7 @@ from .. import engine
 from ..closed_form import CLOSED_FORMS
 from ..tensor import Tensor
 from . import compositions
+from .styles import grad_names
 from .sweep import Case, cases
 
 __all__ = ["TOLERANCES", "EPS", "Row", "RuleResult", "CheckReport", "autodiff", "numeric", "check_rule", "check"]
@@ -84,15 +85,6 @@ def numeric(name: str, inputs, params: dict, g, eps: float = EPS) -> list[np.nda
             gflat[i] = (fp - fm) / (2.0 * eps)
         out.append(grad)
     return out
-
-
-def grad_names(name: str) -> tuple[str, ...]:
-    """The closed form's gradient field names (``dx``, ``dW``, ``db`` …), from its NamedTuple."""
-    rec = CLOSED_FORMS[name]
-    first = cases(name, quick=True)[0]
-    res = rec.backward(*first.inputs, first.g, **first.params)
-    fields = getattr(type(res), "_fields", None)
-    return tuple(fields) if fields else tuple(f"d{rec.inputs[i]}" for i in rec.wrt)
 
 
 # ----------------------------------------------------------------------------------------------------- errors

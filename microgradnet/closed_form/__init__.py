@@ -15,6 +15,7 @@ function names on purpose: a module ``dropout`` would be shadowed by the re-expo
 from __future__ import annotations
 
 from .activations import (  # noqa: F401
+    KINKS,
     PReLUGrads,
     leaky_relu,
     leaky_relu_backward,
@@ -99,6 +100,9 @@ from .norm import (  # noqa: F401
     batch_norm_backward,
     batch_norm_eecs498,
     batch_norm_eecs498_backward,
+    batch_norm_eecs498_eval,
+    batch_norm_eecs498_stats,
+    batch_norm_eval,
     eecs498_dmu_dXi,
     eecs498_dsigma_dXi,
 )
@@ -177,6 +181,7 @@ __all__ = [
     "max_pool2d_backward",
     "avg_pool2d",
     "avg_pool2d_backward",
+    "KINKS",
     "PReLUGrads",
     "relu",
     "relu_backward",
@@ -197,6 +202,9 @@ __all__ = [
     "batch_norm_backward",
     "batch_norm_eecs498",
     "batch_norm_eecs498_backward",
+    "batch_norm_eecs498_stats",
+    "batch_norm_eecs498_eval",
+    "batch_norm_eval",
     "eecs498_dmu_dXi",
     "eecs498_dsigma_dXi",
     "SoftmaxGrad",

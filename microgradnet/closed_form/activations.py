@@ -1,8 +1,13 @@
 """Element-wise activations: ReLU, leaky ReLU, PReLU, tanh, sigmoid (forward and backward).
 
-Kink convention (project-wide): the derivative AT 0 is the negative-side slope — relu'(0) = 0,
-leaky_relu'(0) = slope, prelu'(0) = α — the same as PyTorch's backward (``x > 0 ? g : slope·g``). Note that
-EN4553 A2 Q1 writes LRelu/PRelu with "x if x ≥ 0", which only matters for the derivative at exactly 0.
+Kink convention: the derivative AT 0 is chosen by ``kink``, one of :data:`KINKS`:
+
+- ``kink="negative"`` (the default, project-wide and PyTorch's backward ``x > 0 ? g : slope·g``): the slope of the
+  negative side — relu'(0) = 0, leaky_relu'(0) = slope, prelu'(0) = α;
+- ``kink="positive"``: the slope of the positive side, 1 — what EN4553 A2 Q1 implies by writing LRelu/PRelu with
+  "x if x ≥ 0" (the x ≥ 0 branch holds at 0).
+
+Only inputs exactly 0 see the difference. ∂L/∂α of PReLU does not depend on it (α·x is 0 at x = 0).
 """
 
 from __future__ import annotations
@@ -11,12 +16,23 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._common import InputGrad, as_f64, check_shape
+from ._common import InputGrad, as_f64, check_choice, check_shape
 
 __all__ = [
-    "PReLUGrads", "relu", "relu_backward", "leaky_relu", "leaky_relu_backward",
+    "KINKS", "PReLUGrads", "relu", "relu_backward", "leaky_relu", "leaky_relu_backward",
     "prelu", "prelu_backward", "tanh", "tanh_backward", "sigmoid", "sigmoid_backward",
 ]
+
+
+KINKS = ("negative", "positive")
+"""The derivative at 0 of ReLU / leaky ReLU / PReLU: the negative side's slope (PyTorch) or the positive side's (1)."""
+
+
+def _positive_side(fn: str, x: np.ndarray, kink) -> np.ndarray:
+    """The mask of inputs that take the positive side's derivative (1): ``x > 0``, plus ``x == 0`` when
+    ``kink="positive"``."""
+    check_choice(fn, "kink", kink, KINKS)
+    return x >= 0 if kink == "positive" else x > 0
 
 
 def _xg(fn: str, x, g) -> tuple[np.ndarray, np.ndarray]:
@@ -31,10 +47,10 @@ def relu(x) -> np.ndarray:
     return np.where(x > 0, x, 0.0)
 
 
-def relu_backward(x, g) -> InputGrad:
-    """EECS 498 HW1 §1.2: ``∂L/∂X = ∂L/∂Y ⊙ 1[X > 0]`` (relu'(0) = 0)."""
+def relu_backward(x, g, *, kink="negative") -> InputGrad:
+    """EECS 498 HW1 §1.2: ``∂L/∂X = ∂L/∂Y ⊙ 1[X > 0]`` (relu'(0) = 0; ``kink="positive"``: 1[X ≥ 0])."""
     x, g = _xg("relu_backward", x, g)
-    return InputGrad(dx=np.where(x > 0, g, 0.0))
+    return InputGrad(dx=np.where(_positive_side("relu_backward", x, kink), g, 0.0))
 
 
 def leaky_relu(x, *, slope=0.01) -> np.ndarray:
@@ -43,10 +59,11 @@ def leaky_relu(x, *, slope=0.01) -> np.ndarray:
     return np.where(x >= 0, x, slope * x)
 
 
-def leaky_relu_backward(x, g, *, slope=0.01) -> InputGrad:
-    """``∂L/∂x = ∂L/∂y`` where ``x > 0``, ``slope·∂L/∂y`` where ``x ≤ 0`` (EN4553 A2 Q1(c))."""
+def leaky_relu_backward(x, g, *, slope=0.01, kink="negative") -> InputGrad:
+    """``∂L/∂x = ∂L/∂y`` where ``x > 0``, ``slope·∂L/∂y`` where ``x < 0`` (EN4553 A2 Q1(c)); at ``x = 0`` the
+    slope (``kink="negative"``, PyTorch) or 1 (``kink="positive"``, EN4553's "x if x ≥ 0")."""
     x, g = _xg("leaky_relu_backward", x, g)
-    return InputGrad(dx=np.where(x > 0, g, slope * g))
+    return InputGrad(dx=np.where(_positive_side("leaky_relu_backward", x, kink), g, slope * g))
 
 
 class PReLUGrads(NamedTuple):
@@ -80,13 +97,14 @@ def prelu(x, alpha, *, channel_axis=1) -> np.ndarray:
     return np.where(x >= 0, x, a * x)
 
 
-def prelu_backward(x, alpha, g, *, channel_axis=1) -> PReLUGrads:
-    """EN4553 A2 Q1(d): ``∂L/∂x = ∂L/∂v`` (x > 0) or ``α·∂L/∂v`` (x ≤ 0), and
+def prelu_backward(x, alpha, g, *, channel_axis=1, kink="negative") -> PReLUGrads:
+    """EN4553 A2 Q1(d): ``∂L/∂x = ∂L/∂v`` (x > 0) or ``α·∂L/∂v`` (x < 0) — at x = 0 ``α·∂L/∂v``
+    (``kink="negative"``, PyTorch) or ``∂L/∂v`` (``kink="positive"``, the source's "x if x ≥ 0") — and
     ``∂L/∂α = Σ_{i: x_i < 0} ∂L/∂v_i · x_i`` (summed over every position sharing that α)."""
     fn = "prelu_backward"
     x, g = _xg(fn, x, g)
     a_in, a = _alpha(fn, x, alpha, channel_axis)
-    dx = np.where(x > 0, g, a * g)
+    dx = np.where(_positive_side(fn, x, kink), g, a * g)
     return PReLUGrads(dx=dx, dalpha=_reduce_to_alpha(np.where(x < 0, g * x, 0.0), a_in, channel_axis))
 
 

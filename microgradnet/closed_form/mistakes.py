@@ -196,36 +196,36 @@ def avg_pool_stride_ignored(x, g, *, kernel_size, stride=None, padding=0, count_
 
 
 # --- activations -----------------------------------------------------------------------------------------
-def relu_one_at_zero(x, g):
+def relu_one_at_zero(x, g, *, kink="negative"):
     x, g = act._xg("relu_one_at_zero", x, g)
     return InputGrad(dx=np.where(x >= 0, g, 0.0))
 
 
-def relu_mask_from_gradient(x, g):
+def relu_mask_from_gradient(x, g, *, kink="negative"):
     x, g = act._xg("relu_mask_from_gradient", x, g)
     return InputGrad(dx=np.where(g > 0, g, 0.0))
 
 
-def leaky_slope_forgotten(x, g, *, slope=0.01):
-    return act.relu_backward(x, g)
+def leaky_slope_forgotten(x, g, *, slope=0.01, kink="negative"):
+    return act.relu_backward(x, g, kink=kink)
 
 
-def leaky_slope_wrong_side(x, g, *, slope=0.01):
+def leaky_slope_wrong_side(x, g, *, slope=0.01, kink="negative"):
     x, g = act._xg("leaky_slope_wrong_side", x, g)
-    return InputGrad(dx=np.where(x > 0, slope * g, g))
+    return InputGrad(dx=np.where(act._positive_side("leaky_slope_wrong_side", x, kink), slope * g, g))
 
 
-def prelu_dalpha_all_inputs(x, alpha, g, *, channel_axis=1):
+def prelu_dalpha_all_inputs(x, alpha, g, *, channel_axis=1, kink="negative"):
     fn = "prelu_dalpha_all_inputs"
-    r = act.prelu_backward(x, alpha, g, channel_axis=channel_axis)
+    r = act.prelu_backward(x, alpha, g, channel_axis=channel_axis, kink=kink)
     x, g = act._xg(fn, x, g)
     a_in, _ = act._alpha(fn, x, alpha, channel_axis)
     return r._replace(dalpha=act._reduce_to_alpha(g * x, a_in, channel_axis))
 
 
-def prelu_dalpha_uses_alpha(x, alpha, g, *, channel_axis=1):
+def prelu_dalpha_uses_alpha(x, alpha, g, *, channel_axis=1, kink="negative"):
     fn = "prelu_dalpha_uses_alpha"
-    r = act.prelu_backward(x, alpha, g, channel_axis=channel_axis)
+    r = act.prelu_backward(x, alpha, g, channel_axis=channel_axis, kink=kink)
     x, g = act._xg(fn, x, g)
     a_in, a = act._alpha(fn, x, alpha, channel_axis)
     return r._replace(dalpha=act._reduce_to_alpha(np.where(x < 0, g * a, 0.0), a_in, channel_axis))
@@ -460,7 +460,8 @@ MISTAKES: dict[str, list[Mistake]] = {
         Mistake("stride_ignored", "windows placed at stride 1 in the backward pass", avg_pool_stride_ignored),
     ],
     "relu": [
-        Mistake("one_at_zero", "relu'(0) taken as 1 (the project convention is 0)", relu_one_at_zero),
+        Mistake("one_at_zero", "relu'(0) taken as 1 whatever kink was asked (the default convention is 0)",
+                relu_one_at_zero),
         Mistake("mask_from_gradient", "the ReLU applied to the upstream gradient instead of masking by x > 0",
                 relu_mask_from_gradient),
     ],

@@ -10,7 +10,8 @@ Standard (Ioffe & Szegedy; PyTorch ``batch_norm`` in training mode), per feature
     ∂L/∂β = Σ_i g_i        ∂L/∂γ = Σ_i g_i ⊙ x̂_i
     ∂L/∂x_i = γ / (m √(σ² + ε)) ⊙ ( m g_i − Σ_j g_j − x̂_i ⊙ Σ_j g_j ⊙ x̂_j )
 
-Evaluation mode uses fixed running statistics and is then an element-wise affine map (not a rule here).
+Evaluation (test) mode uses fixed running statistics and is then an element-wise affine map:
+:func:`batch_norm_eval` ``y = γ (x − running_mean)/√(running_var + ε) + β``.
 
 EECS 498 HW1 §1.4 (no γ, β): ``Y_i = (X_i − μ)/σ``, ``μ = (1/n) Σ_j X_j``, ``σ = √(Σ_j ||X_j − μ||² + ε)``.
 Read LITERALLY: ``X_j ∈ R^d`` is an instance (a row of the 2-D X), ``||·||²`` is its squared Euclidean norm
@@ -23,6 +24,10 @@ default here (``per_feature=False``). ``per_feature=True`` gives the reading mos
     ∂L/∂X_i = (1/σ) (G_i − (1/n) Σ_j G_j) − (X_i − μ)/σ³ · Σ_j ⟨G_j, X_j − μ⟩
 
 with ``G = ∂L/∂Y``; in the per-feature reading the products and ⟨·,·⟩ are per column.
+
+Test mode (the source's note: "consider train and test scenarios"): :func:`batch_norm_eecs498_stats` gives the
+batch's (μ, σ) — what a layer keeps a running average of while training — and :func:`batch_norm_eecs498_eval`
+normalises with fixed ``(μ, σ)``: ``Y_i = (X_i − μ)/σ``, no batch statistics, so ∂L/∂X = ∂L/∂Y / σ.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from ._common import as_f64, check_shape
 __all__ = [
     "BatchNormGrads", "BatchNormEECS498Grad", "batch_norm", "batch_norm_backward",
     "batch_norm_eecs498", "batch_norm_eecs498_backward", "eecs498_dmu_dXi", "eecs498_dsigma_dXi",
+    "batch_norm_eval", "batch_norm_eecs498_stats", "batch_norm_eecs498_eval",
 ]
 
 
@@ -98,6 +104,22 @@ def batch_norm_backward(x, gamma, beta, g, *, eps=1e-5) -> BatchNormGrads:
     return BatchNormGrads(dx=dx, dgamma=sum_gx.reshape(-1), dbeta=sum_g.reshape(-1))
 
 
+def batch_norm_eval(x, gamma, beta, running_mean, running_var, *, eps=1e-5) -> np.ndarray:
+    """Evaluation-mode batch norm: ``y = γ (x − running_mean)/√(running_var + ε) + β`` with fixed statistics of
+    shape (C,); ``x`` (N, C) or (N, C, H, W)."""
+    fn = "batch_norm_eval"
+    x, gamma_b, beta_b, _, _ = _bn_prep(fn, x, gamma, beta)
+    stats = []
+    for name, a in (("running_mean", running_mean), ("running_var", running_var)):
+        a = as_f64(fn, name, a)
+        check_shape(fn, name, a, (x.shape[1],))
+        stats.append(a.reshape(gamma_b.shape))
+    mean, var = stats
+    if (var + eps <= 0).any():
+        raise ValueError(f"{fn}: running_var + eps must be > 0, got min {float((var + eps).min())}")
+    return gamma_b * (x - mean) / np.sqrt(var + eps) + beta_b
+
+
 def _eecs_prep(fn: str, X, eps: float, per_feature: bool):
     X = as_f64(fn, "X", X)
     if X.ndim != 2 or X.shape[0] < 1:
@@ -156,3 +178,26 @@ def batch_norm_eecs498_backward(X, g, *, eps=1e-5, per_feature=False) -> BatchNo
     check_shape(fn, "g", g, X.shape)
     dots = (g * D).sum(axis=0) if per_feature else (g * D).sum()
     return BatchNormEECS498Grad(dX=(g - g.mean(axis=0)) / sigma - D * dots / sigma**3)
+
+
+def batch_norm_eecs498_stats(X, *, eps=1e-5, per_feature=False) -> tuple[np.ndarray, np.ndarray]:
+    """EECS 498 HW1 §1.4 training statistics of a batch: ``μ = (1/n) Σ_j X_j`` (d,) and
+    ``σ = √(Σ_j ||X_j − μ||² + ε)`` (a 0-d array; (d,) with ``per_feature=True``)."""
+    _, mu, _, sigma = _eecs_prep("batch_norm_eecs498_stats", X, eps, per_feature)
+    return mu, np.asarray(sigma)
+
+
+def batch_norm_eecs498_eval(X, mu, sigma) -> np.ndarray:
+    """EECS 498 HW1 §1.4 in test mode: ``Y_i = (X_i − μ)/σ`` with FIXED μ (d,) and σ (a scalar or (d,)) — e.g.
+    running averages of :func:`batch_norm_eecs498_stats` — instead of the batch's own statistics."""
+    fn = "batch_norm_eecs498_eval"
+    X = as_f64(fn, "X", X)
+    if X.ndim != 2:
+        raise ValueError(f"{fn}: X must be a 2-D (n, d) tensor, got shape {X.shape}")
+    mu, sigma = as_f64(fn, "mu", mu), as_f64(fn, "sigma", sigma)
+    check_shape(fn, "mu", mu, (X.shape[1],))
+    if sigma.shape not in ((), (1,), (X.shape[1],)):
+        raise ValueError(f"{fn}: sigma has shape {sigma.shape}, expected () (one σ) or ({X.shape[1]},) (per feature)")
+    if (sigma <= 0).any():
+        raise ValueError(f"{fn}: sigma must be > 0, got min {float(sigma.min())}")
+    return (X - mu) / sigma

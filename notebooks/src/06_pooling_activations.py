@@ -196,8 +196,8 @@ assert abs(numeric_at_0 - 0.5) < 1e-9
 # The zero at position (0, 2) is the convention, not arithmetic: with relu′(0) = 1 it would be 3. Inputs exactly 0
 # are common (after a max-pool of a ReLU output, or with integer inputs), so a gradient check must step around them;
 # `gradcheck` warns when a point is within its step of a kink. A unit whose input is negative for every example
-# gets no gradient at all and never recovers: a **dead ReLU** (notebook 3's second hidden neuron was one, for
-# its single example).
+# gets no gradient at all and never recovers: a **dead ReLU** (notebook 3's small MLP showed the one-example
+# version: its second hidden neuron passed nothing back).
 #
 # **Exercise.** Write `relu_backward(x, g)` returning ∂L/∂X for Y = ReLU(x), elementwise, given g = ∂L/∂Y (any
 # shape), with relu′(0) = 0. The hidden cases include inputs exactly 0 and a 4-D feature map.
@@ -351,12 +351,16 @@ check("prelu_backward", prelu_backward, kink="positive")
 # 1. A 2×2 max-pool window after a ReLU holds [0, 0, 0, 0] and ∂L/∂y = 1. What does each rule give?
 # 2. Why is it cheaper to write tanh′ as 1 − y² than with exponentials?
 # 3. α = 0.25 and every u is positive. What is ∂L/∂α? What does SGD do to α?
+# 4. A PRelu input is exactly u = 0, with ∂L/∂v = 2 and α = 0.25. What is ∂L/∂u in EN4553's convention, and in
+#    PyTorch's? What is this entry's share of ∂L/∂α?
 #
 # <details><summary>Answers</summary>
 #
 # 1. `all`: 1 to each of the four; `first`: 1 to the top-left, 0 elsewhere; `split`: 0.25 to each.
 # 2. y was computed in the forward pass and can be saved; the backward then needs one multiply and one subtract.
 # 3. 0: α multiplies only negative inputs; with none, α gets no gradient and SGD leaves it unchanged.
+# 4. EN4553 ("x if x ≥ 0", slope 1 at 0): 2. PyTorch (the negative side's slope α at 0): 0.5. Its share of
+#    ∂L/∂α is 0 in both: ∂v/∂α = u = 0.
 #
 # </details>
 #

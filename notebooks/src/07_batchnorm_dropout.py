@@ -409,15 +409,18 @@ print(f"{'total':12s} {'':18s} {total:>10,d} parameters")
 
 # %% [markdown]
 # The count by hand: a 3×3 convolution from C to C′ channels has (9C + 1)·C′ parameters (weights and a bias per
-# output channel), batch norm 2C′ (γ and β), a Linear(n, m) layer (n + 1)·m. Almost all of them sit in the last
-# four convolutions (2.36 million each), although those see images of only 4×4 and 2×2 pixels:
+# output channel), batch norm 2C′ (γ and β), a Linear(n, m) layer (n + 1)·m. Most of them sit in the last four
+# convolutions — 1.18 million in the 256 → 512 one and 2.36 million in each of the three 512 → 512 ones, 8.26 of
+# the 9.76 million — although those see images of only 4×4 and 2×2 pixels:
 
 # %%
 convs = [(3, 64), (64, 128), (128, 256), (256, 256), (256, 512), (512, 512), (512, 512), (512, 512)]
 by_hand = (sum((9 * c + 1) * c2 + 2 * c2 for c, c2 in convs)
            + (512 + 1) * 512 + (512 + 1) * 512 + (512 + 1) * 10)
 print(f"by hand: {by_hand:,d}; the model: {total:,d}")
-assert by_hand == total == 9_756_426
+conv_counts = [count for name, _, count in rows if name == "Conv2d"]
+print(f"the last four convolutions: {sum(conv_counts[-4:]):,d}")
+assert by_hand == total == 9_756_426 and sum(conv_counts[-4:]) == 1_180_160 + 3 * 2_359_808 == 8_259_584
 assert [shape for name, shape, _ in rows if name == "MaxPool2d"] == [(2, 64, 16, 16), (2, 128, 8, 8),
                                                                       (2, 256, 4, 4), (2, 512, 2, 2),
                                                                       (2, 512, 1, 1)]
@@ -478,6 +481,9 @@ assert abs(along_d - numeric) <= 1e-5 * abs(along_d)
 # 2. A network with batch norm is evaluated on one image at a time in training mode by mistake. What happens?
 # 3. With p = 0.5 and the seed's form of dropout, what must the test-time layer compute? And with inverted
 #    dropout?
+# 4. The seed's σ was averaged over training batches of 16. Why would normalising a test batch of 64 with its own
+#    σ be wrong even though 64 examples give good statistics?
+# 5. Which layers hold most of VGG11's 9.76 million parameters, and which do most of its arithmetic?
 #
 # <details><summary>Answers</summary>
 #
@@ -486,6 +492,14 @@ assert abs(along_d - numeric) <= 1e-5 * abs(along_d)
 # 2. With a batch of one, x − μ = 0 for every feature: every output equals β, whatever the image (and the gradient
 #    with respect to x is 0). `microgradnet` refuses to train batch norm on one value per channel.
 # 3. Y = (1 − p)X = 0.5X (scale by the keep probability); with inverted dropout, Y = X.
+# 4. The seed's σ has no 1/n: it grows like √n, so a batch of 64 gets a σ about √(63/15) ≈ 2 times the training
+#    one, and every output comes out about half as large as the network was trained on. Test mode uses the fixed
+#    running σ (and μ), whatever the test batch's size.
+# 5. The last four convolutions hold 8.26 million (the 256 → 512 one 1.18 million, each 512 → 512 one 2.36
+#    million), on maps of only 4×4 and 2×2 pixels. The arithmetic is spread differently: a layer's multiply-adds are
+#    its weights times the positions it is applied at (H·W·C·C′·9), so the three convolutions on the 16×16 and 8×8
+#    maps, with 0.96 million parameters, do about half of the 153 million per image, and the two 512 → 512 ones on
+#    2×2 maps, with 4.7 million parameters, only 12%.
 #
 # </details>
 #

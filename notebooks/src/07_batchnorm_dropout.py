@@ -233,8 +233,8 @@ assert np.allclose(seed_rule, Xt.grad, atol=1e-12)
 # y = γ (x − μ)/σ + β,  μ = (1/m) Σⱼ xⱼ,  **σ = √(σ² + ε)** with σ² = (1/m) Σⱼ (xⱼ − μ)² (the biased variance).
 #
 # 1. ∂μ/∂xᵢ = 1/m.
-# 2. ∂σ/∂xᵢ = (1/2σ)·(2/m) Σⱼ (xⱼ − μ)(1[i = j] − 1/m) = (xᵢ − μ)/(mσ): the 1/m terms add up to
-#    −(1/m²) Σⱼ (xⱼ − μ) = 0, as in the seed's σ (which is the same without the 1/m and with one σ for all
+# 2. ∂σ/∂xᵢ = (1/2σ)·(2/m) Σⱼ (xⱼ − μ)(1[i = j] − 1/m) = (xᵢ − μ)/(mσ): the −1/m terms add up to
+#    −(1/m) Σⱼ (xⱼ − μ) = 0, as in the seed's σ (which is the same without the 1/m and with one σ for all
 #    features).
 # 3. ∂yⱼ/∂xᵢ = γ [(1[i = j] − 1/m)/σ − (xⱼ − μ)/σ² · ∂σ/∂xᵢ], so with g = ∂L/∂y
 #

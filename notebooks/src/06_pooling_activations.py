@@ -194,9 +194,9 @@ assert abs(numeric_at_0 - 0.5) < 1e-9
 
 # %% [markdown]
 # The zero at position (0, 2) is the convention, not arithmetic: with relu′(0) = 1 it would be 3. Inputs exactly 0
-# are common (after a max-pool of a ReLU output, or with integer inputs), so a gradient check must step around them;
-# `gradcheck` warns when a point is within its step of a kink. A unit whose input is negative for every example
-# gets no gradient at all and never recovers: a **dead ReLU** (notebook 3's small MLP showed the one-example
+# do occur (integer-valued data, a zero-padded border with no bias before the ReLU), so a gradient check must step
+# around them; `gradcheck` warns when a point is within its step of a kink. A unit whose input is negative for every
+# example gets no gradient at all and never recovers: a **dead ReLU** (notebook 3's small MLP showed the one-example
 # version: its second hidden neuron passed nothing back).
 #
 # **Exercise.** Write `relu_backward(x, g)` returning ∂L/∂X for Y = ReLU(x), elementwise, given g = ∂L/∂Y (any

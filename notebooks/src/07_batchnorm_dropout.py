@@ -470,9 +470,9 @@ assert abs(along_d - numeric) <= 1e-5 * abs(along_d)
 
 # %% [markdown]
 # The loss of the untrained network is near ln 10 ≈ 2.3, the loss of a uniform guess among 10 classes (the exact
-# value depends on the random initialisation). Training it on real images takes about a second per batch of 64 on
-# two CPU cores (`benchmarks/training.md`); `microgradnet train` does it from the command line, and notebook 9 trains
-# the smaller networks of the homework.
+# value depends on the random initialisation). Training it on real images takes 0.75–1.5 s per batch of 64 on two
+# CPU cores (float32 to float64, `benchmarks/training.md`); `microgradnet train cifar10 --model vgg11` does it from
+# the command line where CIFAR-10's files are present, and notebook 9 trains the smaller networks of the homework.
 
 # %% [markdown]
 # **Checkpoint.**

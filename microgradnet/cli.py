@@ -17,6 +17,7 @@ COMMANDS = [
     ("demo", "microgradnet.demo"),
     ("rules", "microgradnet.rules_cli"),
     ("check", "microgradnet.check.cli"),
+    ("grade", "microgradnet.check.grade_cli"),
     ("train", "microgradnet.training.train_cli"),
     ("evaluate", "microgradnet.training.evaluate_cli"),
 ]

@@ -17,7 +17,7 @@ listed here) — which mistake it is.
 Right answers are computed another way: the hand-derived rules of :mod:`microgradnet.closed_form` (float64), the
 engine's own ``backward`` on the same graph, or a formula written out here. Arrays are compared with
 ``|yours − right| ≤ 1e-6·|right| + 1e-9·max(1, max|right|)`` entry by entry (a difference of rounding passes; a
-wrong formula does not); the rule checker's sweep uses its own tolerance (:data:`microgradnet.check.grade.GRADE_TOL`).
+wrong formula does not); the grading core's sweep uses its tolerance (:data:`microgradnet.check.grade.GRADE_TOL`).
 """
 
 from __future__ import annotations
@@ -98,6 +98,7 @@ class Exercise:
     run: Callable
     numbers: bool = False
     options: tuple[str, ...] = ()  # keyword options check() accepts for this exercise (e.g. "kink")
+    rule: str | None = None        # the closed-form rule whose sweep (microgradnet.check.rule) follows its cases
 
 
 def _strict() -> bool:
@@ -127,6 +128,10 @@ def grade(name: str, answer, **options) -> Result:
     res = Result(name, "failed", numbers=ex.numbers)
     try:
         ex.run(answer, res, **options)
+        if ex.rule is not None and res.problems:
+            res.problems.append("(the rule checker's sweep of more shapes runs once these cases pass)")
+        elif ex.rule is not None:
+            _with_checker(answer, res, ex.rule, **options)
     except _NotDone:
         res.status = "not done"
         return res
@@ -248,29 +253,19 @@ def _outputs(out, names: tuple[str, ...], label: str) -> list[np.ndarray]:
     return [_as_array(o, nm, label) for o, nm in zip(out, names)]
 
 
-def _run_cases(answer, res: Result, cases: list[Case], names: tuple[str, ...], checker=None, **rule_options) -> None:
-    """Grade an array exercise: every case, every output; diagnose a failing case against its known mistakes.
-
-    ``checker``: ``(rule name, make_adapter)``. When every case here passes, the answer also goes through the rule
-    checker's sweep (:func:`microgradnet.check.rule`, quick) via ``make_adapter(answer)``, a function with the
-    closed form's signature that calls the reader's."""
+def _run_cases(answer, res: Result, cases: list[Case], names: tuple[str, ...]) -> None:
+    """Grade an array exercise on its own cases: every case, every output; diagnose a failing case against its
+    known mistakes. (:func:`grade` then runs the grading core's sweep of the exercise's ``rule``.)"""
     res.total = len(cases)
     _own_cases(answer, res, cases, names)
-    if checker is not None:
-        if res.problems:
-            res.problems.append("(the rule checker's sweep of more shapes runs once these cases pass)")
-        else:
-            _with_checker(answer, res, *checker, **rule_options)
 
 
-def _with_checker(answer, res: Result, rule_name: str, make_adapter: Callable, **rule_options) -> None:
+def _with_checker(answer, res: Result, rule_name: str, **rule_options) -> None:
     from .check import rule
 
-    adapter = make_adapter(answer)
-    adapter.__name__ = adapter.__qualname__ = getattr(answer, "__name__", "your function")
     res.total += 1
     try:
-        grade = rule(adapter, rule_name, quick=True, **rule_options)
+        grade = rule(answer, rule_name, quick=True, **rule_options)
     except TypeError as e:
         res.problems.append(f"the rule checker could not call your function: {e}")
         return
@@ -770,7 +765,7 @@ def _linear_cases() -> list[Case]:
 
 
 def _run_linear_backward(answer, res):
-    _run_cases(answer, res, _linear_cases(), ("∂L/∂x", "∂L/∂W", "∂L/∂b"), checker=("linear", _adapt_linear))
+    _run_cases(answer, res, _linear_cases(), ("∂L/∂x", "∂L/∂W", "∂L/∂b"))
 
 
 def _softmax_cases() -> list[Case]:
@@ -826,7 +821,7 @@ def _ce_cases() -> list[Case]:
 
 
 def _run_cross_entropy_backward(answer, res):
-    _run_cases(answer, res, _ce_cases(), ("∂L/∂s",), checker=("cross_entropy", _adapt_cross_entropy))
+    _run_cases(answer, res, _ce_cases(), ("∂L/∂s",))
 
 
 # ============================================================================== notebook 05: convolution
@@ -856,7 +851,7 @@ def _conv_cases() -> list[Case]:
 
 
 def _run_conv2d_backward(answer, res):
-    _run_cases(answer, res, _conv_cases(), ("∂L/∂x", "∂L/∂w", "∂L/∂b"), checker=("conv2d", _adapt_conv))
+    _run_cases(answer, res, _conv_cases(), ("∂L/∂x", "∂L/∂w", "∂L/∂b"))
 
 
 def _field_ref(i, j, k, s, p, H, W, mode="right"):
@@ -945,7 +940,7 @@ def _pool_cases() -> list[Case]:
 
 
 def _run_maxpool_backward(answer, res):
-    _run_cases(answer, res, _pool_cases(), ("∂L/∂x",), checker=("max_pool2d", _adapt_pool))
+    _run_cases(answer, res, _pool_cases(), ("∂L/∂x",))
 
 
 def _prelu_cases(kink: str = "negative") -> list[Case]:
@@ -978,7 +973,7 @@ def _prelu_cases(kink: str = "negative") -> list[Case]:
 
 
 def _run_prelu_backward(answer, res, kink="negative"):
-    _run_cases(answer, res, _prelu_cases(kink), ("∂L/∂x", "∂L/∂α"), checker=("prelu", _adapt_prelu), kink=kink)
+    _run_cases(answer, res, _prelu_cases(kink), ("∂L/∂x", "∂L/∂α"))
 
 
 def _relu_cases(kink: str = "negative") -> list[Case]:
@@ -1008,7 +1003,7 @@ def _relu_cases(kink: str = "negative") -> list[Case]:
 
 
 def _run_relu_backward(answer, res, kink="negative"):
-    _run_cases(answer, res, _relu_cases(kink), ("∂L/∂X",), checker=("relu", _adapt_tanh), kink=kink)
+    _run_cases(answer, res, _relu_cases(kink), ("∂L/∂X",))
 
 
 def _tanh_cases() -> list[Case]:
@@ -1029,7 +1024,7 @@ def _tanh_cases() -> list[Case]:
 
 
 def _run_tanh_backward(answer, res):
-    _run_cases(answer, res, _tanh_cases(), ("dL/dz",), checker=("tanh", _adapt_tanh))
+    _run_cases(answer, res, _tanh_cases(), ("dL/dz",))
 
 
 # =============================================================================== notebook 07: batch norm, dropout
@@ -1057,7 +1052,7 @@ def _bn_cases() -> list[Case]:
 
 
 def _run_batchnorm_backward(answer, res):
-    _run_cases(answer, res, _bn_cases(), ("∂L/∂x", "∂L/∂γ", "∂L/∂β"), checker=("batch_norm", _adapt_bn))
+    _run_cases(answer, res, _bn_cases(), ("∂L/∂x", "∂L/∂γ", "∂L/∂β"))
 
 
 def _bn_sigma_variant(x, gamma, beta, g, eps, mode):
@@ -1107,7 +1102,7 @@ def _bn_sigma_cases() -> list[Case]:
 
 
 def _run_batchnorm_sigma_backward(answer, res):
-    _run_cases(answer, res, _bn_sigma_cases(), ("∂L/∂x", "∂L/∂γ", "∂L/∂β"), checker=("batch_norm", _adapt_bn))
+    _run_cases(answer, res, _bn_sigma_cases(), ("∂L/∂x", "∂L/∂γ", "∂L/∂β"))
 
 
 def _dropout_cases() -> list[Case]:
@@ -1132,7 +1127,7 @@ def _dropout_cases() -> list[Case]:
 
 
 def _run_dropout_backward(answer, res):
-    _run_cases(answer, res, _dropout_cases(), ("∂L/∂X",), checker=("dropout", _adapt_dropout))
+    _run_cases(answer, res, _dropout_cases(), ("∂L/∂X",))
 
 
 # =================================================================================== notebook 08: the toy network
@@ -1231,102 +1226,7 @@ def _logistic_cases() -> list[Case]:
 
 
 def _run_logistic_loss(answer, res):
-    _run_cases(answer, res, _logistic_cases(), ("the loss", "∂L/∂s"), checker=("logistic_loss", _adapt_logistic))
-
-
-# ============================================================================ adapters for the rule checker
-def _compact(v):
-    """An int for a (k, k) pair (what the exercises' stubs expect most often), else the pair itself."""
-    if isinstance(v, (tuple, list)) and len(v) == 2 and v[0] == v[1]:
-        return int(v[0])
-    return v
-
-
-def _adapt_linear(answer):
-    def fn(x, W, b, g):
-        return answer(x, W, b, g)
-    return fn
-
-
-def _adapt_cross_entropy(answer):
-    def fn(scores, labels, g=1.0):
-        s = np.asarray(scores, dtype=np.float64)
-        lab = np.asarray(labels)
-        one = s.ndim == 1
-        S = s[None] if one else s
-        if lab.dtype.kind == "f" and lab.shape == s.shape:
-            # target distributions t: ∂L/∂s = (p − t)/N is linear in t, so it is Σ_k t_k · (the answer for label k)
-            T = lab[None] if one else lab
-            d = sum(T[:, k:k + 1] * np.asarray(answer(S, np.full(len(S), k)), dtype=np.float64)
-                    for k in range(S.shape[1]))
-        else:
-            d = np.asarray(answer(S, np.atleast_1d(lab).astype(np.int64)), dtype=np.float64)
-        return float(g) * (d[0] if one else d)
-    return fn
-
-
-def _adapt_conv(answer):
-    def fn(x, w, b, g, stride=1, padding=0):
-        if np.ndim(x) == 3:
-            dx, dw, db = answer(x[None], w, b, g[None], stride=stride, padding=padding)
-            return np.asarray(dx)[0], dw, db
-        return answer(x, w, b, g, stride=stride, padding=padding)
-    return fn
-
-
-def _adapt_pool(answer):
-    def fn(x, g, kernel_size, stride=None, tie="first"):
-        k = _compact(kernel_size)
-        s = _compact(kernel_size if stride is None else stride)
-        if np.ndim(x) == 4:
-            return np.stack([np.asarray(answer(xi, gi, k, s, tie), dtype=np.float64) for xi, gi in zip(x, g)])
-        return answer(x, g, k, s, tie)
-    return fn
-
-
-def _adapt_prelu(answer):
-    def fn(x, alpha, g):
-        a = np.asarray(alpha, dtype=np.float64)
-        if a.size == 1:
-            dx, da = answer(x, float(a.reshape(-1)[0]), g)
-            return dx, np.full(a.shape, float(np.sum(da)))
-        dx, da = np.empty_like(x), np.empty(a.shape)  # one α per channel (axis 1): one call per channel
-        for c in range(a.shape[0]):
-            dxc, dac = answer(x[:, c], float(a[c]), g[:, c])
-            dx[:, c], da[c] = dxc, float(np.sum(dac))
-        return dx, da
-    return fn
-
-
-def _adapt_tanh(answer):
-    def fn(x, g):
-        return answer(x, g)
-    return fn
-
-
-def _adapt_bn(answer):
-    def fn(x, gamma, beta, g, eps=1e-5):
-        if np.ndim(x) == 4:  # (N, C, H, W): every (n, h, w) is one sample of C features
-            N, C, H, W = x.shape
-            dx, dgamma, dbeta = answer(x.transpose(0, 2, 3, 1).reshape(-1, C), gamma, beta,
-                                       g.transpose(0, 2, 3, 1).reshape(-1, C), eps=eps)
-            return np.asarray(dx).reshape(N, H, W, C).transpose(0, 3, 1, 2), dgamma, dbeta
-        return answer(x, gamma, beta, g, eps=eps)
-    return fn
-
-
-def _adapt_dropout(answer):
-    def fn(x, mask, g, p=0.5, inverted=False):
-        return answer(mask, g, p=p, inverted=inverted)
-    return fn
-
-
-def _adapt_logistic(answer):
-    def fn(scores, labels, g=1.0):
-        s = np.asarray(scores, dtype=np.float64)
-        _, d = answer(s.reshape(-1), np.asarray(labels).reshape(-1))
-        return float(g) * np.asarray(d, dtype=np.float64).reshape(s.shape)
-    return fn
+    _run_cases(answer, res, _logistic_cases(), ("the loss", "∂L/∂s"))
 
 
 # ==================================================================================================== registry
@@ -1338,32 +1238,34 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in [
     Exercise("hinge_loss", "03_neuron_mlp", "hinge_loss(scores, labels) -> Value", _run_hinge_loss),
     Exercise("sgd_step", "03_neuron_mlp", "sgd_step(model, loss, lr)", _run_sgd_step),
     Exercise("linear_backward", "04_dense_softmax", "linear_backward(x, W, b, g) -> (dx, dW, db)",
-             _run_linear_backward),
+             _run_linear_backward, rule="linear"),
     Exercise("stable_softmax", "04_dense_softmax", "stable_softmax(z) -> p (over the last axis)",
              _run_stable_softmax),
     Exercise("cross_entropy_backward", "04_dense_softmax", "cross_entropy_backward(scores, labels) -> dscores",
-             _run_cross_entropy_backward),
+             _run_cross_entropy_backward, rule="cross_entropy"),
     Exercise("conv2d_backward", "05_convolution", "conv2d_backward(x, w, b, g, stride=1, padding=0) -> (dx, dw, db)",
-             _run_conv2d_backward),
+             _run_conv2d_backward, rule="conv2d"),
     Exercise("receptive_field", "05_convolution",
              "receptive_field(i, j, kernel_size, stride, padding, height, width) -> set of (row, col)",
              _run_receptive_field),
     Exercise("maxpool_backward", "06_pooling_activations",
-             "maxpool_backward(x, g, kernel_size, stride, tie) -> dx", _run_maxpool_backward),
+             "maxpool_backward(x, g, kernel_size, stride, tie) -> dx", _run_maxpool_backward, rule="max_pool2d"),
     Exercise("prelu_backward", "06_pooling_activations", "prelu_backward(x, alpha, g) -> (dx, dalpha)",
-             _run_prelu_backward, options=("kink",)),
+             _run_prelu_backward, options=("kink",), rule="prelu"),
     Exercise("relu_backward", "06_pooling_activations", "relu_backward(x, g) -> dx", _run_relu_backward,
-             options=("kink",)),
-    Exercise("tanh_backward", "06_pooling_activations", "tanh_backward(z, g) -> dz", _run_tanh_backward),
+             options=("kink",), rule="relu"),
+    Exercise("tanh_backward", "06_pooling_activations", "tanh_backward(z, g) -> dz", _run_tanh_backward, rule="tanh"),
     Exercise("batchnorm_backward", "07_batchnorm_dropout",
-             "batchnorm_backward(x, gamma, beta, g, eps) -> (dx, dgamma, dbeta)", _run_batchnorm_backward),
+             "batchnorm_backward(x, gamma, beta, g, eps) -> (dx, dgamma, dbeta)", _run_batchnorm_backward,
+             rule="batch_norm"),
     Exercise("batchnorm_sigma_backward", "07_batchnorm_dropout",
              "batchnorm_sigma_backward(x, gamma, beta, g, eps=1e-5) -> (dx, dgamma, dbeta), σ = √(var + ε)",
-             _run_batchnorm_sigma_backward),
+             _run_batchnorm_sigma_backward, rule="batch_norm"),
     Exercise("dropout_backward", "07_batchnorm_dropout", "dropout_backward(mask, g, p, inverted) -> dx",
-             _run_dropout_backward),
+             _run_dropout_backward, rule="dropout"),
     Exercise("toy_backward", "08_toy_network", "toy_backward(X, dL_dy, w) -> (dL_dV, dL_dU, dL_dX)",
              _run_toy_backward),
     Exercise("prelu_dalpha", "08_toy_network", "prelu_dalpha(U, dL_dV) -> float", _run_prelu_dalpha),
-    Exercise("logistic_loss", "09_training", "logistic_loss(scores, labels) -> (loss, dscores)", _run_logistic_loss),
+    Exercise("logistic_loss", "09_training", "logistic_loss(scores, labels) -> (loss, dscores)", _run_logistic_loss,
+             rule="logistic_loss"),
 ]}

@@ -90,31 +90,47 @@ def test_grade_right_and_unflipped_student_files(tmp_path, capsys):
     right = _student(tmp_path, "right", "m, q")
     assert main(["check", "--quick", "--grade", f"{right}:conv_backward", "conv2d"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("conv2d: PASS. conv_backward agrees with the closed form on all 6 cases")
+    assert out.startswith("conv2d: PASS 6/6. conv_backward agrees with the closed form (max |error|")
 
     wrong = _student(tmp_path, "wrong", "kh - 1 - m, kw - 1 - q")
     assert main(["check", "--grade", f"{wrong}:conv_backward", "conv2d"]) == 1
     out = capsys.readouterr().out
-    assert out.startswith("conv2d: FAIL. conv_backward is wrong on")
+    assert out.startswith("conv2d: FAIL ") and " conv_backward is wrong on " in out.splitlines()[0]
     assert "(wrong: dx)" in out
     assert "Known mistake 'dx_kernel_not_rotated' (dx)" in out and "the kernel was not flipped" in out
     assert "Smallest failing case: x (1, 1, " in out and "dx: worst at" in out
 
 
-def test_grade_usage_errors(tmp_path, capsys):
+def test_grade_usage_errors_and_submission_failures(tmp_path, capsys):
     right = _student(tmp_path, "right", "m, q")
-    assert main(["check", "--grade", f"{right}:nope", "conv2d"]) == 2
-    assert "defines no 'nope'; its functions: conv_backward" in capsys.readouterr().err
+    # the student's file: a FAIL with one line (exit 1)
+    assert main(["check", "--grade", f"{right}:nope", "conv2d"]) == 1
+    assert "defines no 'nope'; its functions: conv_backward" in capsys.readouterr().out
+    assert main(["check", "--grade", f"{right}:conv_backward", "relu"]) == 1  # no signature fits relu
+    assert "relu: your function conv_backward" in capsys.readouterr().out
+    broken = tmp_path / "broken.py"
+    broken.write_text("raise RuntimeError('boom')\n")
+    assert main(["check", "--grade", f"{broken}:f", "relu"]) == 1
+    assert "loading the submission raised RuntimeError: boom" in capsys.readouterr().out
+    # the teacher's command: exit 2
     assert main(["check", "--grade", f"{tmp_path / 'missing.py'}:f", "conv2d"]) == 2
     assert "no such file" in capsys.readouterr().err
     assert main(["check", "--grade", f"{right}:conv_backward"]) == 2
     assert "name exactly one rule" in capsys.readouterr().err
-    assert main(["check", "--grade", f"{right}:conv_backward", "relu"]) == 2  # wrong signature for relu
-    assert "relu: your function conv_backward" in capsys.readouterr().err
-    broken = tmp_path / "broken.py"
-    broken.write_text("raise RuntimeError('boom')\n")
-    assert main(["check", "--grade", f"{broken}:f", "relu"]) == 2
-    assert "raised RuntimeError: boom" in capsys.readouterr().err
+    assert main(["check", "--grade", f"{right}:conv_backward", "conv3d"]) == 2
+    assert "no closed-form rule named 'conv3d'" in capsys.readouterr().err
+
+
+def test_grade_json_for_one_submission(tmp_path, capsys):
+    import json
+    wrong = _student(tmp_path, "wrong", "kh - 1 - m, kw - 1 - q")
+    out = tmp_path / "one.json"
+    assert main(["check", "--quick", "--grade", f"{wrong}:conv_backward", "conv2d", "--json", str(out)]) == 1
+    (row,) = json.loads(out.read_text())["submissions"]
+    assert row["path"] == str(wrong) and row["verdict"] == "fail" and row["mistake"] == "dx_kernel_not_rotated"
+    assert set(row) == {"path", "verdict", "score", "cases", "mistake", "reason", "smallest_failing_case"}
+    assert row["cases"]["passed"] + row["cases"]["failed"] == 6 and 0 <= row["score"] < 1
+    assert row["smallest_failing_case"].startswith("x (1, 1, ")
 
 
 def test_en4553_command(capsys):

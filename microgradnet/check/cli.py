@@ -7,7 +7,6 @@ rule name, a file or function that cannot be loaded).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import sys
 import time
@@ -23,9 +22,10 @@ examples:
   microgradnet check --grade hw2.py:conv_backward conv2d
   microgradnet check --en4553 180577X     the toy network of EN4553 A2 Q1, by autodiff and by hand
 
---grade IMPORTS AND RUNS the Python file you name (that is how your function is loaded), with the
-permissions of your user; grade only files you trust. The function is called like the closed form's
-backward, e.g. fn(x, w, b, g, stride=..., padding=..., dilation=...) for conv2d (see --list).
+--grade runs the file you name (a .py file or a notebook) in a child process with a time and memory limit;
+only its arrays come back and the comparison happens here. It is not a sandbox: the file runs with your
+user's permissions. FUNCTION may be a plain backward called like the closed form's (see --list), a cs231n
+FORWARD,BACKWARD pair or a layer class; `microgradnet grade` grades a whole folder the same way.
 """
 
 
@@ -38,11 +38,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs and upstream gradients "
                         "(default 0)")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE (atomically)")
-    parser.add_argument("--grade", metavar="FILE.py:FUNCTION",
-                        help="grade your backward FUNCTION from FILE.py for the one rule NAME; this EXECUTES FILE.py")
+    parser.add_argument("--grade", metavar="FILE:FUNCTION",
+                        help="grade your backward FUNCTION from FILE (.py or .ipynb) for the one rule NAME, in a "
+                        "child process")
     parser.add_argument("--list", action="store_true", help="list the rules with their backward signatures")
     parser.add_argument("--en4553", nargs="?", const="180577X", metavar="INDEX",
                         help="run EN4553 A2 Q1's toy network for an index number (default 180577X)")
+    from .grade_cli import add_grading_arguments
+    add_grading_arguments(parser.add_argument_group("grading (with --grade)"), quick=False)
 
 
 def _list() -> int:
@@ -56,53 +59,33 @@ def _list() -> int:
     return 0
 
 
-def load_function(spec: str):
-    """``path/to/file.py:function`` → the function. Executes the file (a fresh module, not added to sys.modules)."""
-    path, sep, func = spec.rpartition(":")
-    if not sep or not path or not func:
-        raise ValueError(f"--grade: expected FILE.py:FUNCTION, got {spec!r}")
-    if not os.path.isfile(path):
-        raise ValueError(f"--grade: no such file {path!r}")
-    name = "microgradnet_graded_" + "".join(c if c.isalnum() else "_" for c in os.path.basename(path))
-    module_spec = importlib.util.spec_from_file_location(name, path)
-    if module_spec is None or module_spec.loader is None:
-        raise ValueError(f"--grade: cannot load {path!r} as a Python module (expected a .py file)")
-    module = importlib.util.module_from_spec(module_spec)
-    folder = os.path.dirname(os.path.abspath(path))
-    sys.path.insert(0, folder)  # so the student's file can import its own helpers
-    try:
-        module_spec.loader.exec_module(module)
-    except Exception as e:
-        raise ValueError(f"--grade: running {path!r} raised {type(e).__name__}: {e}") from e
-    finally:
-        if sys.path and sys.path[0] == folder:
-            sys.path.pop(0)
-    fn = getattr(module, func, None)
-    if fn is None:
-        public = sorted(k for k, v in vars(module).items() if callable(v) and not k.startswith("_"))
-        raise ValueError(f"--grade: {path!r} defines no {func!r}; its functions: {', '.join(public) or 'none'}")
-    if not callable(fn):
-        raise ValueError(f"--grade: {func!r} in {path!r} is a {type(fn).__name__}, not a function")
-    return fn
-
-
 def _grade(args) -> int:
-    from .grade import rule
+    from .grade_cli import grading_options, usage_error, write_outputs
+    from .isolation import grade_submission
+
+    path, sep, func = args.grade.rpartition(":")
+    if not sep or not path or not func:
+        print(f"microgradnet check --grade: expected FILE:FUNCTION, got {args.grade!r}", file=sys.stderr)
+        return 2
     if len(args.names) != 1:
         print(f"microgradnet check --grade: name exactly one rule to grade against, got {len(args.names)} "
               f"({' '.join(args.names) or 'none'})", file=sys.stderr)
         return 2
-    try:
-        fn = load_function(args.grade)
-    except ValueError as e:
-        print(f"microgradnet check {e}", file=sys.stderr)
+    if not os.path.isfile(path):
+        print(f"microgradnet check --grade: no such file {path!r}", file=sys.stderr)
         return 2
-    try:
-        grade = rule(fn, args.names[0], quick=args.quick, seed=args.seed)
-    except (TypeError, ValueError) as e:
-        print(f"microgradnet check --grade: {e}", file=sys.stderr)
+    err = usage_error(args)
+    if err:
+        print(f"microgradnet check --grade: {err}", file=sys.stderr)
         return 2
+    t0 = time.perf_counter()
+    grade = grade_submission(path, args.names[0], func, **grading_options(args))
     print(grade)
+    code = write_outputs(args, [grade], [path], time.perf_counter() - t0)
+    if code:
+        return code
+    if args.json:
+        print(f"wrote {args.json}")
     return 0 if grade.passed else 1
 
 

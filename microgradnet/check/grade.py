@@ -1,42 +1,60 @@
-"""Grading a student's backward rule: run it through the sweep, compare with the closed form, name the mistake.
+"""The grading core: one case type, one comparison and tolerance, one catalogue of named mistakes.
 
-``rule(my_fn, "conv2d")`` calls ``my_fn`` exactly as the closed form's backward is called —
-``my_fn(*inputs, g, **params)``, e.g. ``my_fn(x, w, b, g, stride=2, padding=1, dilation=1)`` for ``conv2d`` — on
-every case of the sweep (:mod:`.sweep`), smallest case first, and compares what it returns with
-``CLOSED_FORMS[name].backward``: same shapes, and ``max |yours − closed| ≤ 1e-6 + 1e-5 · max |closed|`` per
-gradient (loose enough for float32 arithmetic, far too tight for any wrong formula).
+Every grader in the project goes through here: ``microgradnet.check.rule(fn, "conv2d")`` (in this process), the
+notebooks' ``check(...)`` (:mod:`microgradnet.exercises`, after its own worked cases), and ``microgradnet grade`` /
+``microgradnet check --grade`` (:mod:`.submission`: the student's code runs in a child process that returns only
+arrays; the comparison happens here, in the parent). The steps:
 
-The function may return the gradients as a tuple/list/NamedTuple in the closed form's order (its ``wrt``), a dict
-keyed by the gradient names (``dx``, ``dw``…) or, for a rule with one gradient, a single array. Keyword parameters
-the function does not accept are left out when they have their default value; cases that need another value
-are skipped and the grade says so.
+1. :func:`prepare` — the rule's sweep (:mod:`.sweep`), smallest case first, under the chosen conventions: a
+   ``tie`` rule for max-pooling and a ``kink`` (the derivative at 0 of ReLU / leaky ReLU / PReLU).
+2. :func:`collect` — the submission's :class:`~.styles.Runner` (its style: plain, cs231n, CSC 249 or Tsinghua
+   classes; shapes adapted in :mod:`.layouts`) on every case: an :class:`Outcome` of arrays, an error, or a skip
+   with its parameter and reason.
+3. :func:`judge` — each outcome against ``CLOSED_FORMS[name]`` (the forward output and a loss value too, when the
+   style has them): same shapes, no NaN, and ``max |yours − closed| ≤ 1e-6 + 1e-5 · max |closed|`` per array
+   (:data:`GRADE_TOL`: loose enough for float32 arithmetic, far too tight for any wrong formula). On failure every
+   known mistake of the rule (``closed_form.MISTAKES``) runs on the same cases; one whose gradients equal the
+   student's on every case it can run is named, in plain words (:mod:`.explain`), with the smallest case it
+   explains; a mistake that explains only some gradients is named for those (two mistakes can combine).
 
-When it fails, every known mistake of that rule (``closed_form.MISTAKES[name]``) is run on the same cases; a
-mistake whose outputs equal the student's on every case (to the same tolerance) is reported by name, in plain
-words (:mod:`.explain`), with the smallest failing case. A mistake that explains only some gradients is reported
-for those (a function can make two mistakes at once).
+Verdict: PASS when at least one case ran and none failed; with ``strict``, a case skipped for a core parameter
+(stride, padding, kernel size) is a failure too. ``score`` = passed / (ran + strict skips).
 """
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..closed_form import CLOSED_FORMS, MISTAKES, NotApplicable
-from ..engine import Node
 from .explain import explanation
+from .styles import CORE_PARAMS, CaseProblem, grad_names, make_runner, read_grads
 from .sweep import Case, cases
 
-__all__ = ["GRADE_TOL", "Mismatch", "Failure", "Diagnosis", "Grade", "rule"]
+__all__ = ["GRADE_TOL", "Outcome", "Mismatch", "Failure", "Diagnosis", "Grade", "prepare", "collect", "judge",
+           "rule"]
 
 GRADE_TOL = (1e-6, 1e-5)
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """What a submission produced on one case — arrays and strings only (it crosses the process boundary).
+
+    ``grads`` in the closed form's order and layout, ``extras`` (``"out"``: its forward output; ``"loss"``), or
+    ``error`` (one line), or ``skip`` = (parameter, reason)."""
+
+    index: int
+    grads: tuple = ()
+    extras: dict = field(default_factory=dict)
+    error: str | None = None
+    skip: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
 class Mismatch:
-    """One wrong gradient of one case: the message, and the worst element (index, expected, got) if shapes agree."""
+    """One wrong array of one case: the message, and the worst element (index, expected, got) if shapes agree."""
 
     gradient: str
     message: str
@@ -48,7 +66,7 @@ class Mismatch:
 
 @dataclass(frozen=True)
 class Failure:
-    """A failing case: what was wrong with each gradient, or the exception the function raised."""
+    """A failing case: what was wrong with each array, or the error the function raised."""
 
     case: Case
     mismatches: tuple[Mismatch, ...] = ()
@@ -83,9 +101,16 @@ class Diagnosis:
         return f"{self.headline()}\nSmallest failing case: {self.case.describe()}"
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
 @dataclass
 class Grade:
-    """The grade of one student function for one rule. ``str(grade)`` is the friendly report."""
+    """The grade of one submission for one rule. ``str(grade)`` is the report; :meth:`to_dict` the JSON row.
+
+    ``skipped``: ``"param (reason)" → count``; ``reason``: one line when nothing could be graded (the submission
+    did not load, fits no signature, timed out…)."""
 
     rule: str
     function: str
@@ -96,26 +121,78 @@ class Grade:
     diagnoses: list[Diagnosis] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
     max_error: float = 0.0
+    style: str = ""
+    strict_skips: int = 0
+    reason: str | None = None
+    seconds: float = 0.0
 
     @property
     def diagnosis(self) -> Diagnosis | None:
         """The known mistake that explains the failures (the first one if several mistakes combine), or None."""
         return self.diagnoses[0] if self.diagnoses else None
 
-    def __str__(self) -> str:
-        skipped = ""
+    @property
+    def cases_passed(self) -> int:
+        return self.cases_run - len(self.failures)
+
+    @property
+    def score(self) -> float:
+        """Cases passed / (cases run + cases a strict grade counts as failed); 0 when nothing ran."""
+        total = self.cases_run + self.strict_skips
+        return self.cases_passed / total if total else 0.0
+
+    def _counts(self) -> str:
+        text = f"{self.cases_passed}/{self.cases_run}"
         if self.skipped:
-            skipped = " (" + "; ".join(f"{n} case{'s' * (n > 1)} skipped: {why}" for why, n in self.skipped.items()) \
-                + ")"
-        n = self.cases_run
+            n = sum(self.skipped.values())
+            text += f", {n} skipped: " + "; ".join(f"{why}" + (f" ×{k}" if k > 1 else "")
+                                                    for why, k in self.skipped.items())
+        return text
+
+    def one_line(self) -> str:
+        """Why it failed, in one line (None-equivalent "" when it passed)."""
         if self.passed:
-            return (f"{self.rule}: PASS. {self.function} agrees with the closed form on "
-                    f"{'all ' if n > 1 else ''}{n} case{'s' * (n != 1)} (max |error| {self.max_error:.1e}){skipped}.")
+            return ""
+        if self.reason:
+            return self.reason
+        if self.failures:
+            bad = {g for f in self.failures for g in f.gradients}
+            wrong = [g for g in (*self.gradients, "out", "loss") if g in bad]
+            errs = [f.error for f in self.failures if f.error]
+            what = f" ({', '.join(wrong)})" if wrong else ""
+            line = f"wrong on {len(self.failures)} of {_plural(self.cases_run, 'case')}{what}"
+            if errs:
+                line += f"; {errs[0]}"
+            if self.diagnosis is not None:
+                line += f"; known mistake {'+'.join(d.name for d in self.diagnoses)}"
+            return line
+        return (f"--strict: {_plural(self.strict_skips, 'case')} needing {', '.join(CORE_PARAMS)} skipped "
+                f"({'; '.join(self.skipped)})")
+
+    def to_dict(self, path: str | None = None) -> dict:
+        """The row of ``--json``: ``{"path", "verdict", "score", "cases", "mistake", "reason",
+        "smallest_failing_case"}``."""
+        first = self.failures[0].case.describe() if self.failures else None
+        return {"path": path, "verdict": "pass" if self.passed else "fail", "score": round(self.score, 6),
+                "cases": {"passed": self.cases_passed, "failed": len(self.failures),
+                          "skipped": sum(self.skipped.values())},
+                "mistake": "+".join(d.name for d in self.diagnoses) or None,
+                "reason": self.one_line() or None, "smallest_failing_case": first}
+
+    def __str__(self) -> str:
+        if self.reason and not self.cases_run:
+            return f"{self.rule}: FAIL. {self.function}: {self.reason}"
+        if self.passed:
+            return (f"{self.rule}: PASS {self._counts()}. {self.function} agrees with the closed form "
+                    f"(max |error| {self.max_error:.1e}).")
+        head = f"{self.rule}: FAIL {self._counts()}."
+        if not self.failures:
+            return f"{head} {self.one_line()}."
         bad = {g for f in self.failures for g in f.gradients}
-        wrong = [g for g in self.gradients if g in bad] or sorted(bad)
+        wrong = [g for g in (*self.gradients, "out", "loss") if g in bad]
         what = f" (wrong: {', '.join(wrong)})" if wrong else ""
-        lines = [f"{self.rule}: FAIL. {self.function} is wrong on {len(self.failures)} of {n} "
-                 f"case{'s' * (n != 1)}{what}{skipped}."]
+        lines = [f"{head} {self.function} is wrong on {len(self.failures)} of "
+                 f"{_plural(self.cases_run, 'case')}{what}."]
         first = self.failures[0]
         for d in self.diagnoses:
             lines.append(d.headline())
@@ -139,104 +216,84 @@ class Grade:
         p.text(str(self))
 
 
-# ----------------------------------------------------------------------------------------------------- calling
-def _fn_name(fn) -> str:
-    return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or type(fn).__name__
+def failed(name: str, function: str, reason: str, style: str = "") -> Grade:
+    """The grade of a submission that could not be graded at all (one-line ``reason``)."""
+    return Grade(rule=name, function=function, passed=False, cases_run=0, failures=[], gradients=grad_names(name),
+                 style=style, reason=reason)
 
 
-def _backward_defaults(rec) -> dict:
-    sig = inspect.signature(rec.backward)
-    return {k: p.default for k, p in sig.parameters.items() if p.default is not inspect.Parameter.empty}
-
-
-def _accepts(sig: inspect.Signature | None):
-    if sig is None:
-        return lambda name: True
-    params = sig.parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return lambda name: True
-    names = {k for k, p in params.items() if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                                         inspect.Parameter.KEYWORD_ONLY)}
-    return lambda name: name in names
-
-
-def _same(a, b) -> bool:
-    """A case's parameter value equals the backward's default (``(1, 1)`` equals ``1``, as for stride)."""
-    if a is None or b is None:
-        return a is b
-    try:
-        return bool(np.all(np.asarray(a) == np.asarray(b)))
-    except (TypeError, ValueError):
-        return False
-
-
-def _signature_text(rec) -> str:
-    sig = inspect.signature(rec.backward).replace(return_annotation=inspect.Signature.empty)
-    return f"{rec.backward.__name__}{sig}"
-
-
-def _copy(a):
-    return np.array(a, copy=True) if isinstance(a, np.ndarray) else a
-
-
-def _normalise(name: str, rec, gnames: tuple[str, ...], got) -> tuple[list | None, str | None]:
-    """The student's return value as a list of float64 arrays in ``wrt`` order, or an error message."""
-    n = len(gnames)
-    what = ", ".join(gnames)
-    inputs = ", ".join(rec.inputs[i] for i in rec.wrt)
-    if isinstance(got, dict):
-        keys = [k if k in got else rec.inputs[i] for k, i in zip(gnames, rec.wrt)]
-        missing = [k for k in keys if k not in got]
-        if missing:
-            return None, (f"{name}: your function returned a dict without {', '.join(missing)}; expected the keys "
-                          f"{what}")
-        items = [got[k] for k in keys]
-    elif n == 1 and not isinstance(got, (tuple, list)):
-        items = [got]
-    elif n == 1 and isinstance(got, (tuple, list)) and len(got) == 1 and (
-            hasattr(got, "_fields") or isinstance(got[0], np.ndarray) or got[0] is None):
-        items = [got[0]]
-    elif n == 1 and isinstance(got, list):
-        items = [got]  # nested lists: one array
-    elif isinstance(got, (tuple, list)):
-        if len(got) != n:
-            return None, (f"{name}: your function returned {len(got)} value{'s' * (len(got) != 1)}; expected {n} "
-                          f"({what}: the gradients with respect to {inputs}, in that order)")
-        items = list(got)
-    else:
-        return None, (f"{name}: your function returned a {type(got).__name__}; expected {n} gradients ({what}) as a "
-                      "tuple, list or dict")
+# ----------------------------------------------------------------------------------------------------- 1. cases
+def prepare(name: str, *, quick: bool = False, seed: int = 0, tie: str | None = None,
+            kink: str | None = None) -> list[Case]:
+    """The sweep of rule ``name``, smallest case first, with every case's ``tie`` set to ``tie`` and ``kink``
+    added (for rules whose backward has those parameters) when given."""
+    if name not in CLOSED_FORMS:
+        raise ValueError(f"check.rule: no closed-form rule named {name!r}; known rules: {', '.join(CLOSED_FORMS)}")
+    sweep = sorted(cases(name, quick=quick, seed=seed), key=lambda c: (c.size, c.index))
     out = []
-    for gn, item in zip(gnames, items):
-        if item is None:
-            return None, f"{name}: your function returned None for {gn}"
-        if isinstance(item, Node):  # a microgradnet Tensor (or Value): its numbers
-            item = item.data
+    for c in sweep:
+        params = dict(c.params)
+        if tie is not None and "tie" in params:
+            params["tie"] = tie
+        if kink is not None and name in ("relu", "leaky_relu", "prelu"):
+            params["kink"] = kink
+        out.append(Case(c.rule, c.index, c.inputs, params, c.g, c.note, c.numeric_skip, c.names))
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------- 2. run
+def _raised(e: BaseException, params: dict) -> str:
+    if isinstance(e, SystemExit):
+        return f"your function called sys.exit({e.code!r})"
+    if isinstance(e, MemoryError):
+        return f"your function ran out of memory (MemoryError: {e})"[:300] + " — the limit is --memory"
+    if isinstance(e, RecursionError):
+        return "your function hit Python's recursion limit (a recursive walk; use a loop)"
+    pairs = [f"{k}={v!r}" for k, v in params.items() if isinstance(v, tuple)]
+    hint = f" (this case passes {', '.join(pairs)} as (height, width) pairs)" if pairs else ""
+    return f"your function raised {type(e).__name__}: {e}"[:400] + hint
+
+
+def collect(runner, sweep: list[Case], *, catch_all: bool = False) -> list[Outcome]:
+    """Run the submission (its :class:`~.styles.Runner`) on every case. ``catch_all`` (in the grading child) also
+    turns ``SystemExit`` and ``KeyboardInterrupt`` into a failed case; in-process they propagate."""
+    out = []
+    for case in sweep:
         try:
-            arr = np.asarray(item, dtype=np.float64)
-        except (TypeError, ValueError) as e:
-            return None, f"{name}: your {gn} is not an array of numbers ({type(item).__name__}: {e})"
-        out.append(arr)
-    return out, None
+            grads, extras, error, skip = runner.run(case)
+        except CaseProblem as e:
+            grads, extras, error, skip = None, {}, str(e), None
+        except Exception as e:  # noqa: BLE001 - the student's code may raise anything: a failed case
+            grads, extras, error, skip = None, {}, _raised(e, case.params), None
+        except BaseException as e:
+            if not catch_all:
+                raise
+            grads, extras, error, skip = None, {}, _raised(e, case.params), None
+        out.append(Outcome(case.index, tuple(grads or ()), extras, error, skip))
+    return out
 
 
-def _compare(name: str, rec, gnames, got: list, expected: list, tol) -> tuple[list[Mismatch], float]:
+# ----------------------------------------------------------------------------------------------------- 3. judge
+def _compare(name: str, rec, gnames, got, expected, tol=GRADE_TOL) -> tuple[list[Mismatch], float]:
     """Mismatches of ``got`` against ``expected`` (shapes, NaN, values), and the largest error seen."""
     out, worst = [], 0.0
     atol, rtol = tol
     for k, (gn, a, b) in enumerate(zip(gnames, got, expected)):
-        b = np.asarray(b, dtype=np.float64)
+        a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
         if a.shape != b.shape:
-            owner = rec.inputs[rec.wrt[k]]
-            out.append(Mismatch(gn, f"{name}: your function returned {gn} of shape {a.shape}; expected {b.shape} "
+            owner = rec.inputs[rec.wrt[k]] if gn not in ("out", "loss") else "the closed form's " + (
+                "forward" if gn == "out" else "loss")
+            what = "your forward returned out" if gn == "out" else f"your function returned {gn}"
+            out.append(Mismatch(gn, f"{name}: {what} of shape {a.shape}; expected {b.shape} "
                                     f"(the shape of {owner})"))
             continue
         if a.size == 0:
             continue
-        if np.isnan(a).any():
-            at = tuple(int(i) for i in np.argwhere(np.isnan(a))[0])
-            out.append(Mismatch(gn, f"{gn}: NaN at {at} (expected {float(b[at]):.6g})", at, float(b[at]),
-                                float("nan"), float("nan")))
+        if not np.isfinite(a).all():
+            at = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
+            kind = "NaN" if np.isnan(a[at]) else "inf"
+            out.append(Mismatch(gn, f"{gn}: {kind} at {at} (expected {float(b[at]):.6g})", at, float(b[at]),
+                                float(a[at]), float("nan")))
             continue
         diff = np.abs(a - b)
         err, scale = float(diff.max()), float(np.abs(b).max())
@@ -248,7 +305,7 @@ def _compare(name: str, rec, gnames, got: list, expected: list, tol) -> tuple[li
     return out, worst
 
 
-def _close(a: np.ndarray, b: np.ndarray, tol) -> bool:
+def _close(a: np.ndarray, b: np.ndarray, tol=GRADE_TOL) -> bool:
     if a.shape != b.shape:
         return False
     if a.size == 0:
@@ -258,35 +315,31 @@ def _close(a: np.ndarray, b: np.ndarray, tol) -> bool:
     return float(np.abs(a - b).max()) <= tol[0] + tol[1] * float(np.abs(b).max())
 
 
-# ----------------------------------------------------------------------------------------------------- diagnosis
-def _diagnose(name, rec, gnames, runs, failures) -> list[Diagnosis]:
+def _diagnose(name, gnames, runs, failures) -> list[Diagnosis]:
     """Known mistakes that reproduce the student's outputs, per failing gradient (see the module docstring)."""
-    failing = {f.case.index: set(f.gradients) for f in failures if not f.error}
+    failing = {f.case.index: set(f.gradients) & set(gnames) for f in failures if not f.error}
     wrong = {g for gs in failing.values() for g in gs}
     if not wrong:
         return []
     by_index = {f.case.index: f for f in failures}
-    matches = []  # (mistake, gradients it explains, smallest case it explains)
+    matches = []  # (whole output, gradients it explains, mistake, those gradients, smallest case it explains)
     for mistake in MISTAKES.get(name, []):
         ok = dict.fromkeys(gnames, True)
-        explains: dict[str, bool] = dict.fromkeys(gnames, False)
+        explains = dict.fromkeys(gnames, False)
         compared = False
         for case, got in runs:
-            args = [_copy(a) for a in case.inputs]
+            args = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in case.inputs]
             try:
-                res = mistake.fn(*args, _copy(case.g), **case.params)
+                res = mistake.fn(*args, case.g, **case.params)
             except NotApplicable:
                 continue
-            except Exception:
+            except Exception:  # noqa: BLE001 - a catalogue entry that cannot run this case explains nothing
                 ok = dict.fromkeys(gnames, False)
                 break
-            mine, err = _normalise(name, rec, gnames, res)
-            if err:
-                ok = dict.fromkeys(gnames, False)
-                break
+            mine, _ = read_grads(name, res)
             compared = True
             for k, gn in enumerate(gnames):
-                if ok[gn] and not _close(got[k], mine[k], GRADE_TOL):
+                if ok[gn] and not _close(np.asarray(got[k]), mine[k]):
                     ok[gn] = False
                 if ok[gn] and gn in failing.get(case.index, ()):
                     explains[gn] = True
@@ -294,107 +347,88 @@ def _diagnose(name, rec, gnames, runs, failures) -> list[Diagnosis]:
             continue
         grads = tuple(gn for gn in gnames if ok[gn] and explains[gn])
         if grads:
-            first = min((by_index[i] for i, gs in failing.items() if gs & set(grads)), key=lambda f: (f.case.size,
-                                                                                                      f.case.index))
-            full = all(ok[gn] for gn in gnames)
-            matches.append((full, len(grads), mistake, grads, first.case))
-    if not matches:
-        return []
-    # a mistake reproducing the whole output wins; otherwise cover the wrong gradients greedily, most first
+            first = min((by_index[i] for i, gs in failing.items() if gs & set(grads)),
+                        key=lambda f: (f.case.size, f.case.index))
+            matches.append((all(ok.values()), len(grads), mistake, grads, first.case))
     full = [m for m in matches if m[0] and set(m[3]) >= wrong]
-    if full:
-        _, _, mistake, grads, case = full[0]
-        return [Diagnosis(mistake.name, mistake.description, explanation(name, mistake.name, mistake.description),
-                          grads, case)]
+    chosen = full[:1] or sorted(matches, key=lambda m: -m[1])
     out, covered = [], set()
-    for _, _, mistake, grads, case in sorted(matches, key=lambda m: -m[1]):
+    for _, _, mistake, grads, case in chosen:
         new = tuple(g for g in grads if g not in covered)
-        if not new:
-            continue
-        covered |= set(new)
-        out.append(Diagnosis(mistake.name, mistake.description, explanation(name, mistake.name, mistake.description),
-                             new, case))
+        if new:
+            covered |= set(new)
+            out.append(Diagnosis(mistake.name, mistake.description,
+                                 explanation(name, mistake.name, mistake.description), new, case))
     return out
 
 
-# ----------------------------------------------------------------------------------------------------- rule()
-def rule(fn, name: str, *, quick: bool = False, seed: int = 0, kink: str | None = None) -> Grade:
-    """Grade ``fn``, a student's backward for closed-form rule ``name``, over the checker's sweep.
-
-    ``fn`` is called like ``CLOSED_FORMS[name].backward``: ``fn(*inputs, g, **params)`` (see the module docstring
-    for what it may return). Returns a :class:`Grade`: ``.passed``, ``.failures`` (smallest case first, each with
-    the worst element: index, expected, got), ``.diagnosis`` (the matching known mistake, or None); ``print`` it.
-
-    Raises ``TypeError`` when ``fn`` is not callable or cannot be called with the rule's arguments (naming the
-    expected signature) and ``ValueError`` for an unknown rule name.
-    """
-    if name not in CLOSED_FORMS:
-        raise ValueError(f"check.rule: no closed-form rule named {name!r}; known rules: {', '.join(CLOSED_FORMS)}")
-    if not callable(fn):
-        raise TypeError(f"check.rule: expected a function (the backward of {name!r}), got a {type(fn).__name__}")
+def judge(name: str, sweep: list[Case], outcomes: list[Outcome], *, function: str, style: str = "",
+          strict: bool = False) -> Grade:
+    """The :class:`Grade` of ``outcomes`` (from :func:`collect`, here or in a child process) on the prepared
+    ``sweep``: compared with the closed form here, whatever the submission did to its own process."""
     rec = CLOSED_FORMS[name]
-    try:
-        sig = inspect.signature(fn)
-    except (TypeError, ValueError):
-        sig = None
-    accepts = _accepts(sig)
-    defaults = _backward_defaults(rec)
-    sweep = sorted(cases(name, quick=quick, seed=seed), key=lambda c: (c.size, c.index))
-    if kink is not None and "kink" in defaults:  # the convention at the kink: the closed form and the function
-        sweep = [Case(c.rule, c.index, c.inputs, dict(c.params, kink=kink), c.g, c.note, c.numeric_skip, c.names)
-                 for c in sweep]
-    first = rec.backward(*sweep[0].inputs, sweep[0].g, **sweep[0].params)
-    gnames = tuple(getattr(type(first), "_fields", ())) or tuple(f"d{rec.inputs[i]}" for i in rec.wrt)
-    label = _fn_name(fn)
-
+    gnames = grad_names(name)
+    by_index = {o.index: o for o in outcomes}
     skipped: dict[str, int] = {}
-    runs: list[tuple[Case, list]] = []
-    failures: list[Failure] = []
-    worst = 0.0
-    bound_checked = False
+    strict_skips = 0
+    runs, failures, worst, ran = [], [], 0.0, 0
     for case in sweep:
-        kwargs, needs = {}, []
-        for k, v in case.params.items():
-            if accepts(k):
-                kwargs[k] = v
-            elif k == "kink":
-                continue  # a function without a kink parameter implements one convention: graded against ``kink``
-            elif not (k in defaults and _same(v, defaults[k])):
-                needs.append(f"{k}={v!r}")
-        if needs:
-            why = f"your function takes no {', '.join(n.split('=')[0] for n in needs)} parameter"
-            skipped[why] = skipped.get(why, 0) + 1
+        o = by_index.get(case.index)
+        if o is None:
+            o = Outcome(case.index, error="no result for this case")
+        if o.skip is not None:
+            param, why = o.skip
+            key = f"{param} ({why})"
+            skipped[key] = skipped.get(key, 0) + 1
+            strict_skips += strict and param in CORE_PARAMS
             continue
-        args = [_copy(a) for a in case.inputs] + [_copy(case.g)]
-        if sig is not None and not bound_checked:
-            try:
-                sig.bind(*args, **kwargs)
-            except TypeError as e:
-                call = ", ".join(list(rec.inputs) + ["g"] + [f"{k}={v!r}" for k, v in kwargs.items()])
-                raise TypeError(f"{name}: your function {label}{sig} cannot be called as {label}({call}): {e}. "
-                                f"Expected the signature of the closed form: {_signature_text(rec)}") from None
-            bound_checked = True
+        ran += 1
+        if o.error is not None:
+            failures.append(Failure(case, error=o.error))
+            continue
         expected = list(rec.backward(*case.inputs, case.g, **case.params))
-        try:
-            got = fn(*args, **kwargs)
-        except Exception as e:  # the student's code: report it on this case and go on
-            pairs = [f"{k}={v!r}" for k, v in kwargs.items() if isinstance(v, tuple)]
-            hint = f" (this case passes {', '.join(pairs)} as (height, width) pairs)" if pairs else ""
-            failures.append(Failure(case, error=f"your function raised {type(e).__name__}: {e}{hint}"))
+        got = list(o.grads)
+        if len(got) != len(gnames):
+            failures.append(Failure(case, error=f"{name}: {len(got)} gradients came back; expected {len(gnames)}"))
             continue
-        got, err = _normalise(name, rec, gnames, got)
-        if err:
-            failures.append(Failure(case, error=err))
-            continue
-        mism, w = _compare(name, rec, gnames, got, expected, GRADE_TOL)
+        names, refs = list(gnames), expected
+        kw = {k: v for k, v in case.params.items() if k != "kink"}
+        for key in ("out", "loss"):
+            if key in o.extras:
+                names.append(key)
+                got.append(o.extras[key])
+                refs = refs + [np.asarray(rec.forward(*case.inputs, **kw), dtype=np.float64)]
+        mism, w = _compare(name, rec, names, got, refs)
         worst = max(worst, w)
-        runs.append((case, got))
+        runs.append((case, got[:len(gnames)]))
         if mism:
             failures.append(Failure(case, tuple(mism)))
-    cases_run = len(sweep) - sum(skipped.values())
-    if cases_run == 0:
-        raise TypeError(f"{name}: no case could be run: {'; '.join(skipped)}. Expected the signature of the closed "
-                        f"form: {_signature_text(rec)}")
-    diagnoses = _diagnose(name, rec, gnames, runs, failures) if failures else []
-    return Grade(rule=name, function=label, passed=not failures, cases_run=cases_run, failures=failures,
-                 gradients=gnames, diagnoses=diagnoses, skipped=skipped, max_error=worst)
+    diagnoses = _diagnose(name, gnames, runs, failures) if failures else []
+    passed = ran > 0 and not failures and not strict_skips
+    reason = None
+    if ran == 0:
+        reason = "no case could be run: " + "; ".join(skipped) if skipped else "no case could be run"
+    return Grade(rule=name, function=function, passed=passed, cases_run=ran, failures=failures, gradients=gnames,
+                 diagnoses=diagnoses, skipped=skipped, max_error=worst, style=style, strict_skips=strict_skips,
+                 reason=reason)
+
+
+# ----------------------------------------------------------------------------------------------------- rule()
+def rule(fn, name: str, *, quick: bool = False, seed: int = 0, tie: str | None = None, kink: str | None = None,
+         style: str | None = None, forward=None, strict: bool = False) -> Grade:
+    """Grade ``fn``, a student's backward for closed-form rule ``name``, over the checker's sweep, in this process.
+
+    ``fn`` in any style of :mod:`.styles` (``fn(*inputs, g, **params)`` like ``CLOSED_FORMS[name].backward``, a
+    cs231n backward with its ``forward``, a CSC 249 / Tsinghua layer class); ``style`` forces one. ``tie`` /
+    ``kink``: the convention a function without that argument is graded under (default ``"first"`` — CSC 249's
+    classes ``"all"`` — and ``"negative"``); given, they apply to every case. ``strict``: a case skipped for a
+    stride, padding or kernel size fails the grade. Returns a :class:`Grade` (``.passed``, ``.failures`` smallest
+    case first, ``.diagnosis``); ``print`` it. To grade untrusted code use :mod:`.submission` (a child process).
+
+    Raises ``TypeError`` when ``fn`` fits no accepted signature (the message lists them) and ``ValueError`` for
+    an unknown rule, style, tie or kink.
+    """
+    runner = make_runner(fn, name, style=style, forward=forward, tie=tie, kink=kink)
+    sweep = prepare(name, quick=quick, seed=seed, **runner.convention())
+    label = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or type(fn).__name__
+    return judge(name, sweep, collect(runner, sweep), function=label, style=runner.style, strict=strict)

@@ -238,14 +238,14 @@ def _act(kink: bool, **params):
         for shape in shapes:
             yield (_away(rng, *shape),), dict(params), ""
         if kink:
-            yield (_ints(rng, 4, 5),), dict(params), "inputs exactly at the kink 0"
+            yield (_ints(rng, 4, 5),), dict(params), "inputs at the kink 0"
     return gen
 
 
 def _leaky_relu(rng, quick):
     for slope in ((0.1, 0.01) if quick else (0.1, 0.01, 0.3)):
         yield (_away(rng, 3, 4),), dict(slope=slope), ""
-    yield (_ints(rng, 4, 5),), dict(slope=0.1), "inputs exactly at the kink 0"
+    yield (_ints(rng, 4, 5),), dict(slope=0.1), "inputs at the kink 0"
     if not quick:
         yield (_away(rng, 2, 3, 2, 2),), dict(slope=0.2), ""
 
@@ -253,7 +253,7 @@ def _leaky_relu(rng, quick):
 def _prelu(rng, quick):
     yield (_away(rng, 3, 4, 2), np.array([0.1, 0.25, 0.05, 0.3])), {}, "one α per channel"
     yield (_away(rng, 5, 3), np.array([0.2])), {}, "one shared α"
-    yield (_ints(rng, 4, 3), np.array([0.1, 0.3, 0.2])), {}, "inputs exactly at the kink 0"
+    yield (_ints(rng, 4, 3), np.array([0.1, 0.3, 0.2])), {}, "inputs at the kink 0"
     if not quick:
         yield (_away(rng, 2, 2, 3, 3), np.array([0.25, 0.5])), {}, "NCHW, one α per channel"
         yield (_away(rng, 6), np.array(0.15)), {}, "0-d α"

@@ -5,6 +5,7 @@ solution passes ``microgradnet check --grade`` from its notebook with its natura
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -157,9 +158,15 @@ def test_notebook_solution_passes_the_cli_grader(name, ex, tmp_path, capsys):
         import build
     finally:
         sys.path.pop(0)
-    _, solutions = build.make_notebooks(ROOT / "notebooks" / "src" / f"{ex.notebook}.py")
+    source = ROOT / "notebooks" / "src" / f"{ex.notebook}.py"
+    _, solutions = build.make_notebooks(source)
     path = tmp_path / f"{ex.notebook}.ipynb"
     nbformat.write(solutions, path)
-    assert main(["check", "--grade", f"{path}:{name}", ex.rule]) == 0, capsys.readouterr().out
+    # the convention the notebook grades with, e.g. check("prelu_backward", prelu_backward, kink="positive") in
+    # notebook 6 (EN4553's derivative 1 at 0), is passed to the CLI as --kink positive
+    call = re.search(rf'check\("{name}", \w+((?:, \w+="[^"]*")*)\)', source.read_text(encoding="utf-8"))
+    assert call is not None, f"no check({name!r}, ...) call in {source.name}"
+    options = [arg for k, v in re.findall(r'(\w+)="([^"]*)"', call.group(1)) for arg in (f"--{k}", v)]
+    assert main(["check", "--grade", f"{path}:{name}", ex.rule, *options]) == 0, capsys.readouterr().out
     out = capsys.readouterr().out
     assert out.startswith(f"{ex.rule}: PASS ")

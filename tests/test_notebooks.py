@@ -10,6 +10,9 @@ Policy (see notebooks/README.md): notebooks are committed WITH their outputs, bu
   notebook with its exercises filled in from ``notebooks/solutions/`` (each ``check`` must pass), with
   ``MICROGRADNET_FAST=1`` (shorter training) and ``MICROGRADNET_CHECK_STRICT=1`` (a wrong answer raises);
   the cells assert the numbers their prose states, so a change in the library fails here;
+* run notebooks 1–8 at full length as well (``MICROGRADNET_FAST`` unset, as a reader runs them; marked
+  ``fullrun``): their cells assert what the full training runs must reach. A notebook whose source never reads
+  ``MICROGRADNET_FAST`` runs the same either way, so its quick run is its full run and is not repeated;
 * compare what each fresh run prints (stdout of every cell not tagged ``volatile``) with the committed outputs:
   a notebook whose printed numbers went stale fails, with the command that refreshes it;
 * run one notebook with Graphviz's ``dot`` hidden from PATH (the renderer's fallback) and with no renderer at all
@@ -46,8 +49,11 @@ sys.modules["notebooks_build"] = build
 _spec.loader.exec_module(build)
 
 NAMES = [p.stem for p in build.sources()]
+FULL_RUNS = [n for n in NAMES if not n.startswith("09")]
+"""Notebooks whose full-length runs are tests here (``fullrun``); notebook 9's full run is a test of its own."""
 MAX_BYTES = 1_500_000
 TIMEOUT = 600
+FULL_TIMEOUT = 1800  # per cell, for the full-length runs
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -142,7 +148,16 @@ WRONG_BACKWARD = '''def backward(root):
             parent.grad = node.grad * local'''
 
 
-def _job(kind: str, name: str):
+def reads_fast(name: str) -> bool:
+    """Does the notebook's source look at MICROGRADNET_FAST (else its quick and full runs are the same run)?"""
+    return "MICROGRADNET_FAST" in (build.SRC / f"{name}.py").read_text(encoding="utf-8")
+
+
+def _key(kind: str, name: str, fast: bool = True) -> tuple[str, str, bool]:
+    return kind, name, fast and reads_fast(name)
+
+
+def _job(kind: str, name: str, fast: bool = True):
     student, solution = committed(name)
     env = {}
     strict = True
@@ -165,7 +180,8 @@ def _job(kind: str, name: str):
     else:  # pragma: no cover
         raise ValueError(kind)
     try:
-        return build.execute(nb, fast=True, strict=strict, timeout=TIMEOUT, env_extra=env)
+        return build.execute(nb, fast=fast, strict=strict, timeout=TIMEOUT if fast else FULL_TIMEOUT,
+                             env_extra=env)
     finally:
         if kind == "no_dot":
             shutil.rmtree(env["PATH"], ignore_errors=True)
@@ -175,7 +191,7 @@ _POOL: ThreadPoolExecutor | None = None
 _FUTURES: dict = {}
 
 
-def _wanted(items) -> list[tuple[str, str]]:
+def _wanted(items) -> list[tuple[str, str, bool]]:
     jobs = []
     for item in items:
         if Path(str(item.fspath)).name != Path(__file__).name or not hasattr(item, "callspec"):
@@ -183,11 +199,11 @@ def _wanted(items) -> list[tuple[str, str]]:
         kind = item.callspec.params.get("kind")
         name = item.callspec.params.get("name")
         if kind and name:
-            jobs.append((kind, name))
-    jobs += [(k, n) for k, n in EXTRA_RUNS if any(getattr(i, "originalname", "") == f"test_{k}" for i in items)]
-    # the slowest notebooks first, so two workers finish together
+            jobs.append(_key(kind, name, fast=item.get_closest_marker("fullrun") is None))
+    jobs += [_key(k, n) for k, n in EXTRA_RUNS if any(getattr(i, "originalname", "") == f"test_{k}" for i in items)]
+    # the slowest first (full runs, then notebooks from the last), so two workers finish together
     order = {n: i for i, n in enumerate(reversed(NAMES))}
-    return sorted(dict.fromkeys(jobs), key=lambda j: order.get(j[1], 0))
+    return sorted(dict.fromkeys(jobs), key=lambda j: (j[2], order.get(j[1], 0)))
 
 
 EXTRA_RUNS = [("no_dot", "02_chain_rule"), ("no_renderer", "02_chain_rule"), ("wrong_answer", "02_chain_rule")]
@@ -195,8 +211,8 @@ EXTRA_RUNS = [("no_dot", "02_chain_rule"), ("no_renderer", "02_chain_rule"), ("w
 
 @pytest.fixture(scope="session")
 def run(request):
-    """``run(kind, name)``: the executed notebook (cached; every run the selected tests need starts at once,
-    two kernels at a time)."""
+    """``run(kind, name, fast=True)``: the executed notebook (cached; every run the selected tests need starts at
+    once, two kernels at a time). ``fast=False`` is the full-length run."""
     global _POOL
     if _POOL is None:
         _POOL = ThreadPoolExecutor(max_workers=2)
@@ -204,10 +220,11 @@ def run(request):
             _FUTURES[job] = _POOL.submit(_job, *job)
         request.addfinalizer(lambda: _POOL.shutdown(wait=True, cancel_futures=True))
 
-    def get(kind, name):
-        if (kind, name) not in _FUTURES:
-            _FUTURES[(kind, name)] = _POOL.submit(_job, kind, name)
-        return _FUTURES[(kind, name)].result()
+    def get(kind, name, fast=True):
+        key = _key(kind, name, fast)
+        if key not in _FUTURES:
+            _FUTURES[key] = _POOL.submit(_job, *key)
+        return _FUTURES[key].result()
     return get
 
 
@@ -260,15 +277,10 @@ def test_every_notebook_has_checked_exercises_with_solutions(name):
     assert "✗" not in out_solutions
 
 
-# exercises added for issue 14 whose notebook cells the notebook branch (issue-14b) writes; drop a name here once
-# its notebook has the exercise
-PENDING = {"relu_backward", "batchnorm_sigma_backward"}
-
-
 def test_every_exercise_belongs_to_a_notebook():
     from microgradnet.exercises import EXERCISES
     used = {ex for name in NAMES for ex in exercises_of(committed(name)[0])}
-    assert used | (PENDING - used) == set(EXERCISES)
+    assert used == set(EXERCISES)
     assert all(EXERCISES[ex].notebook in NAMES for ex in EXERCISES)
 
 
@@ -331,6 +343,25 @@ def test_notebook_with_solutions_filled_in_passes_every_check(run, kind, name):
     assert solution.cells[0].get("id") == build.SOLUTIONS_NOTE
     assert [c.source for c in nb.cells] == [c.source for c in solution.cells[1:]]
     problems = stale(nb, solution, f"solutions/{name}.ipynb")
+    assert problems == [], "\n".join(problems) + f"\nrefresh with: python notebooks/build.py {name[:2]}"
+
+
+@pytest.mark.fullrun
+@pytest.mark.parametrize("kind", ["reader", "solutions"])
+@pytest.mark.parametrize("name", FULL_RUNS)
+def test_full_length_run(run, kind, name):
+    """The notebook as a reader runs it, training at full length: every cell runs (each asserts the ranges its
+    prose states for the full run), the checks say what they should, and what it prints is what is committed."""
+    nb = run(kind, name, fast=False)
+    student, solution = committed(name)
+    out = all_stdout(nb)
+    for ex in exercises_of(student):
+        want = "not done yet." if kind == "reader" else "✓ correct on all"
+        assert f"check {ex}: {want}" in out, out
+    if kind == "solutions":
+        assert "not done yet" not in out and "✗" not in out
+    reference, label = (student, f"{name}.ipynb") if kind == "reader" else (solution, f"solutions/{name}.ipynb")
+    problems = stale(nb, reference, label)
     assert problems == [], "\n".join(problems) + f"\nrefresh with: python notebooks/build.py {name[:2]}"
 
 

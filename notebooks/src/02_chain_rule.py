@@ -19,6 +19,7 @@
 
 # %%
 import math
+import sys
 
 from microgradnet import Value, tape, toposort
 from microgradnet.exercises import check
@@ -363,7 +364,9 @@ check("backward", backward)
 #
 # micrograd's lecture builds the topological order with a recursive function. It is short and clear, but Python
 # stops any recursion about 1,000 calls deep, and a graph is easily deeper than that (a 1,000-step loop, a long
-# sequence, a scalar-level layer). The library's `toposort` and `backward` are iterative:
+# sequence, a scalar-level layer). The library's `toposort` and `backward` are iterative. (The limit is
+# `sys.getrecursionlimit()`, 1,000 unless something raised it; the chain below is 3,000 deep, or three times the
+# limit where it was raised, so the recursion fails wherever you run it.)
 
 # %%
 def recursive_topo(root):
@@ -380,9 +383,10 @@ def recursive_topo(root):
     return order
 
 
+depth = max(3000, 3 * sys.getrecursionlimit())
 x = Value(1.0, label="x")
 y = x
-for _ in range(3000):
+for _ in range(depth):
     y = y * 1.0001
 try:
     recursive_topo(y)
@@ -390,9 +394,9 @@ try:
 except RecursionError:
     outcome = "RecursionError"
 y.backward()
-expected = 1.0001 ** 3000
-print(f"recursive topological sort on a chain 3,000 deep: {outcome}")
-print(f"library backward: x.grad = {x.grad:.6f} (1.0001**3000 = {expected:.6f})")
+expected = 1.0001 ** depth
+print(f"recursive topological sort on a chain {depth:,} deep: {outcome}")
+print(f"library backward: x.grad = {x.grad:.6f} (1.0001**{depth} = {expected:.6f})")
 assert outcome == "RecursionError" and math.isclose(x.grad, expected, rel_tol=1e-9)
 
 # %% [markdown]

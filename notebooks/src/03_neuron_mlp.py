@@ -215,10 +215,12 @@ check("sgd_step", sgd_step)
 # %% [markdown]
 # ## Training
 #
-# The lecture's recipe: the mean hinge loss plus a small L2 penalty 10⁻⁴·Σ p² on the parameters, full-batch
-# gradient descent for 100 steps with the learning rate decaying linearly from 1.0 to 0.1. Each step builds the
-# graph of all 100 examples (about 100,000 Values), back-propagates through it and updates the 337 parameters.
-# (The test suite runs 20 steps; the numbers in the text are from the full 100-step run shown here.)
+# The lecture's recipe: the mean hinge loss plus a small L2 penalty 10⁻⁴·Σ p² over **all** 337 parameters, the
+# biases included, as in the lecture (the SVM's ½λ‖w‖² penalises the weights only; either is a choice, and the
+# code below is this one); full-batch gradient descent for 100 steps with the learning rate decaying linearly
+# from 1.0 to 0.1. Each step builds the graph of all 100 examples (about 100,000 Values), back-propagates through
+# it and updates the 337 parameters. (The quick run of the test suite does 20 steps; the numbers in the text are
+# from the full 100-step run shown here, which a test also runs.)
 
 # %% volatile
 def loss_and_accuracy(model):
@@ -251,11 +253,18 @@ assert history[0][1] == 0.5 and abs(history[0][0] - 0.9042) < 1e-4  # the untrai
 if FAST:
     assert final_acc >= 0.9 and final_loss < 0.25
 else:
-    assert final_acc == 1.0 and final_loss < 0.02
+    assert final_acc >= 0.98 and final_loss < 0.03   # what holds with a margin (this run: 100% and 0.0118)
 
 # %% [markdown]
 # The untrained network scores every point about the same (accuracy 50%, loss 0.904). After 100 steps the loss is
 # below 0.02 and every training point is classified correctly.
+#
+# What you may see instead: the run is plain Python floats with fixed seeds, so it repeats exactly on one machine;
+# on another, the last digits can differ (the two moons come from numpy's sine and cosine, whose last bit depends
+# on the platform). This run is not sensitive to that: moving every point by a relative 10⁻¹⁵ changed the final
+# loss by less than 10⁻¹⁵. The cell asserts only what holds with a margin — a loss below 0.03 and at most 2 of the
+# 100 points misclassified — so a different learning-rate schedule or a changed library would fail it, but
+# rounding would not.
 
 # %% volatile
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.5))

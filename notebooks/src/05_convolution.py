@@ -106,9 +106,10 @@ assert np.array_equal(dx_flip, r.dx[0, 0])
 #
 # ∂L/∂x[a, b] = Σ_{e,f} ∂L/∂y[e, f]·w[e − a, f − b] = Σ_{e,f} ∂L/∂y[e, f]·w̃[a − e, b − f] = (∂L/∂y ⋆ w̃)[a, b],
 #
-# with w̃[c, d] = w[−c, −d]: again the same operation with the flipped kernel. Likewise ∂L/∂w = ∂L/∂y ⋆ x̃ (A.2).
-# `closed_form.conv_cs4670_backward` implements exactly these two lines; `conv_cs4670_backward_direct` sums the
-# chain rule (equation 3 of the seed) literally:
+# with w̃[c, d] = w[−c, −d]: again the same operation with the flipped kernel. The weight gradient has the same
+# shape of answer, ∂L/∂w = ∂L/∂y ⋆ x̃ (A.2), derived step by step in the next section.
+# `closed_form.conv_cs4670_backward` implements these two lines; `conv_cs4670_backward_direct` sums the chain rule
+# (equation 3 of the seed) literally:
 
 # %%
 rng = np.random.default_rng(0)
@@ -119,6 +120,72 @@ direct = cf.conv_cs4670_backward_direct(x1, w1, g1)
 print("flip identities == chain rule summed literally:",
       np.allclose(via_flip.dx, direct.dx, atol=1e-12), np.allclose(via_flip.dw, direct.dw, atol=1e-12))
 assert np.allclose(via_flip.dx, direct.dx, atol=1e-12) and np.allclose(via_flip.dw, direct.dw, atol=1e-12)
+
+# %% [markdown]
+# ## ∂L/∂w, derived: a correlation with the input, a convolution with the flipped input (CS 4670 A.2)
+#
+# The seed asks to *show* ∂L/∂w = ∂L/∂y ⋆ x̃ with x̃[a, b] = x[−a, −b] ("an answer with no derivation will receive
+# no credit"). The derivation is the one for x with the roles of the two factors exchanged; here it is one step at
+# a time. Indices: x[a, b] and y[e, f] run over the image (y has x's size, zero padding); w[c, d] over the kernel,
+# centred, so a 3×3 kernel has c, d ∈ {−1, 0, 1}; any array is 0 outside its index set.
+#
+# 1. **The chain rule** (the seed's equation 3, written for w): L depends on w[c, d] only through the outputs, so
+#    ∂L/∂w[c, d] = Σ_{e,f} ∂L/∂y[e, f] · ∂y[e, f]/∂w[c, d].
+# 2. **The local derivative.** In y[e, f] = Σ_{a,b} x[a, b]·w[e − a, f − b], the weight w[c, d] appears in the
+#    one term with e − a = c and f − b = d, that is a = e − c, b = f − d, and its factor there is x[e − c, f − d].
+#    Every other term does not contain w[c, d]. So ∂y[e, f]/∂w[c, d] = x[e − c, f − d] (0 where e − c, f − d fall
+#    outside the image: there w[c, d] met the zero padding).
+# 3. **Substitute:** ∂L/∂w[c, d] = Σ_{e,f} ∂L/∂y[e, f] · x[e − c, f − d].
+# 4. **Flip x.** With x̃[a, b] = x[−a, −b] we have x[e − c, f − d] = x̃[c − e, d − f], so
+#    ∂L/∂w[c, d] = Σ_{e,f} ∂L/∂y[e, f] · x̃[c − e, d − f] = (∂L/∂y ⋆ x̃)[c, d]: equation 2 again, with ∂L/∂y in
+#    the place of the image and x̃ in the place of the kernel, evaluated on the kernel's index set. ∎
+# 5. **The seed's hint, x ⋆ w = w ⋆ x:** substituting c = e − a in equation 2 gives
+#    y[e, f] = Σ_{c,d} w[c, d]·x[e − c, f − d] = (w ⋆ x)[e, f]. Read this way w is the "image" and x the "kernel",
+#    so A.1's result with the two exchanged, ∂L/∂(image) = ∂L/∂y ⋆ (flipped kernel), is exactly step 4.
+# 6. **As a correlation.** Substituting a = e − c, b = f − d in step 3 instead:
+#    ∂L/∂w[c, d] = Σ_{a,b} x[a, b] · ∂L/∂y[a + c, b + d]. Lay x over ∂L/∂y shifted by (c, d), multiply and add — no
+#    flip. A convolution with the flipped input is a correlation with the input itself; that is why the libraries'
+#    correlation layer (the CSC 249 form at the top) has "a correlation of the input with ∂L/∂y" as its ∂L/∂W.
+#
+# Each step as code, on the 5×6 image, the 3×3 kernel and the ∂L/∂y of the cell above, against autodiff. The
+# forward for autodiff is written with the library's correlation: (w ⋆ x)[e, f] = Σ_{c,d} w[c, d]·x[e − c, f − d]
+# is a correlation of the zero-padded x with the kernel rotated by 180°, so the graph contains the flip and
+# `w.grad` is the gradient for the unflipped w.
+
+# %%
+H1, W1 = x1.shape
+kernel_idx = (-1, 0, 1)                                  # c and d; w[c, d] is stored at w1[c + 1, d + 1]
+
+
+def x_at(a, b):
+    """x[a, b], and 0 outside the image (the zero padding)."""
+    return x1[a, b] if 0 <= a < H1 and 0 <= b < W1 else 0.0
+
+
+step3 = np.zeros((3, 3))                                 # Σ_{e,f} ∂L/∂y[e, f]·x[e − c, f − d], summed literally
+for c in kernel_idx:
+    for d in kernel_idx:
+        step3[c + 1, d + 1] = sum(g1[e, f] * x_at(e - c, f - d) for e in range(H1) for f in range(W1))
+x_flip, x_flip_origin = cf.flip2d(x1, (0, 0))             # x̃[a, b] = x[−a, −b], indexed from (−4, −5)
+step4 = cf.true_conv_indexed(g1, (0, 0), x_flip, x_flip_origin,   # (∂L/∂y ⋆ x̃), equation 2's sum,
+                              out_lo=(-1, -1), out_shape=(3, 3))     # evaluated on c, d ∈ {−1, 0, 1}
+g1_padded = np.pad(g1, 1)
+step6 = np.zeros((3, 3))                                 # Σ_{a,b} x[a, b]·∂L/∂y[a + c, b + d]: no flip
+for c in kernel_idx:
+    for d in kernel_idx:
+        step6[c + 1, d + 1] = np.sum(x1 * g1_padded[1 + c:1 + c + H1, 1 + d:1 + d + W1])
+
+w1t = mg.tensor(w1, requires_grad=True)
+y1 = F.conv2d(mg.tensor(x1[None, None]), w1t[::-1, ::-1].reshape(1, 1, 3, 3), padding=1)[0, 0]
+assert np.allclose(y1.numpy(), cf.conv_cs4670(x1, w1), atol=1e-12)   # the same forward as equation 2
+(y1 * mg.tensor(g1)).sum().backward()
+print("dL/dw by autodiff =\n", w1t.grad)
+for name, value in (("step 3, the chain rule summed", step3), ("step 4, dL/dy conv flipped x", step4),
+                    ("step 6, correlation with x", step6)):
+    same = np.allclose(value, w1t.grad, atol=1e-12)
+    print(f"{name:31s} equals autodiff (to 1e-12): {same}")
+    assert same
+assert np.allclose(via_flip.dw, w1t.grad, atol=1e-12)
 
 # %% [markdown]
 # **EECS 498 HW1 §1.5** uses two named operations (1-based in the seed, 0-based here):

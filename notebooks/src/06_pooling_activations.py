@@ -10,8 +10,8 @@
 # * **max-pooling** (CSC 249 HW2 Problems 4 and 5.3, Tsinghua HW1 §1.1, EN4553 A2 Q1): the gradient goes only to
 #   the maximum of each window — but what if two entries tie for the maximum? There are three rules in use, and
 #   only one of them is a true (sub)gradient;
-# * **activations**: tanh (Tsinghua HW1), the leaky ReLU and the parametric ReLU (EN4553 A2 Q1), including the
-#   gradient with respect to PReLU's learned slope α.
+# * **activations**: the ReLU (EECS 498 HW1 §1.2), tanh (Tsinghua HW1), the leaky ReLU and the parametric ReLU
+#   (EN4553 A2 Q1), including the gradient with respect to PReLU's learned slope α, and what each does at its kink.
 
 # %%
 import matplotlib.pyplot as plt
@@ -163,6 +163,59 @@ def maxpool_backward(x, g, kernel_size, stride, tie):
 check("maxpool_backward", maxpool_backward)
 
 # %% [markdown]
+# ## ReLU
+#
+# EECS 498 HW1 §1.2: "Let X be a tensor and Y = ReLU(X). Express ∂L/∂X in terms of ∂L/∂Y." ReLU(x) = max(0, x),
+# applied to every entry on its own.
+#
+# 1. **The chain rule over every output**: ∂L/∂Xⱼ = Σᵢ ∂L/∂Yᵢ · ∂Yᵢ/∂Xⱼ, the sum over all entries i of Y.
+# 2. **The Jacobian is diagonal.** Yᵢ = max(0, Xᵢ) depends on Xᵢ alone, so ∂Yᵢ/∂Xⱼ = 0 for i ≠ j and the sum keeps
+#    one term: ∂L/∂Xⱼ = ∂L/∂Yⱼ · ∂Yⱼ/∂Xⱼ.
+# 3. **The local derivative.** Where Xⱼ > 0, Yⱼ = Xⱼ: slope 1. Where Xⱼ < 0, Yⱼ = 0: slope 0.
+# 4. So **∂L/∂X = ∂L/∂Y ⊙ 1[X > 0]**: the gradient passes where the input was positive and is blocked elsewhere.
+#    The mask can be read from the output as well (Y > 0 exactly where X > 0), so a layer may save either.
+#
+# At Xⱼ = 0 exactly the function has a kink: ReLU is max(0, x), a **tie** between its two arguments, just like the
+# tied window above. The slope is 1 on the right and 0 on the left, and a library has to pick. PyTorch and this
+# library take **relu′(0) = 0**; the central difference, as at the max-pool tie, reports the average ½:
+
+# %%
+X = np.array([[1.5, -2.0, 0.0], [0.3, -0.1, 4.0]])
+G = np.array([[1.0, 2.0, 3.0], [-1.0, 5.0, 0.5]])           # ∂L/∂Y, given
+dX = cf.relu_backward(X, G).dx
+Xt = mg.tensor(X, requires_grad=True)
+F.relu(Xt).backward(mg.tensor(G))
+h = 1e-6
+numeric_at_0 = (max(0.0, 0.0 + h) - max(0.0, 0.0 - h)) / (2 * h)
+print("dL/dX = dL/dY * 1[X > 0] =\n", dX, "\nautodiff =\n", Xt.grad)
+print(f"at the kink X = 0: library relu'(0) = 0; central difference = {numeric_at_0:.2f}")
+assert np.array_equal(dX, [[1.0, 0.0, 0.0], [-1.0, 0.0, 0.5]]) and np.array_equal(Xt.grad, dX)
+assert abs(numeric_at_0 - 0.5) < 1e-9
+
+# %% [markdown]
+# The zero at position (0, 2) is the convention, not arithmetic: with relu′(0) = 1 it would be 3. Inputs exactly 0
+# do occur (integer-valued data, a zero-padded border with no bias before the ReLU), so a gradient check must step
+# around them; `gradcheck` warns when a point is within its step of a kink. A unit whose input is negative for every
+# example gets no gradient at all and never recovers: a **dead ReLU** (notebook 3's small MLP showed the one-example
+# version: its second hidden neuron passed nothing back).
+#
+# **Exercise.** Write `relu_backward(x, g)` returning ∂L/∂X for Y = ReLU(x), elementwise, given g = ∂L/∂Y (any
+# shape), with relu′(0) = 0. The hidden cases include inputs exactly 0 and a 4-D feature map.
+
+# %% [exercise relu_backward]
+def relu_backward(x, g):
+    """∂L/∂X for Y = max(0, X), relu'(0) = 0."""
+    raise NotImplementedError("write the ReLU backward here")
+
+# %% [solution relu_backward]
+def relu_backward(x, g):
+    """∂L/∂X for Y = max(0, X), relu'(0) = 0."""
+    return np.where(x > 0, g, 0.0)
+
+# %%
+check("relu_backward", relu_backward)
+
+# %% [markdown]
 # ## tanh
 #
 # Tsinghua HW1 §1.1: y = (e^z − e^−z)/(e^z + e^−z). By the quotient rule, with u = e^z − e^−z and
@@ -218,13 +271,20 @@ check("tanh_backward", tanh_backward)
 # %% [markdown]
 # ## Leaky ReLU and parametric ReLU
 #
-# EN4553 A2 Q1: LRelu(x) = x for x ≥ 0 and 0.1x otherwise; its derivative is 1 on the right and 0.1 on the left
-# (at exactly 0 this library, like PyTorch, takes the left slope, so relu′(0) = 0 and LRelu′(0) = 0.1).
+# EN4553 A2 Q1: LRelu(x) = x if x ≥ 0, and 0.1x otherwise. Its derivative is 1 on the right and 0.1 on the left.
+#
+# **At exactly 0 there are two conventions.** The seed puts 0 in the "x if x ≥ 0" branch, so differentiating the
+# branch that holds there gives **LRelu′(0) = 1**; this notebook uses that convention while it works EN4553's
+# problem. PyTorch takes the slope of the *negative* side at 0 (LRelu′(0) = 0.1, PRelu′(0) = α), consistent with
+# its relu′(0) = 0, and so do this library's engine and, by default, its closed forms (`kink="negative"`;
+# `kink="positive"` gives the seed's). Both are valid subgradients (any slope between 0.1 and 1 is); the forward
+# values agree, since both branches give 0 at 0; only ∂L/∂u at an input exactly 0 differs: g or 0.1·g (α·g).
 #
 # PRelu (Q1(d)) replaces 0.1 by a learned α: v = u for u ≥ 0, v = αu for u < 0. Two derivatives:
 #
-# * **∂v/∂u** = 1 (u > 0) or α (u ≤ 0), as for LRelu;
-# * **∂v/∂α** = u where u < 0 and 0 elsewhere. One α is shared by all the units, so its gradient adds over them:
+# * **∂v/∂u** = 1 (u ≥ 0) or α (u < 0), as for LRelu (the seed's convention; PyTorch: 1 for u > 0, α for u ≤ 0);
+# * **∂v/∂α** = u where u < 0 and 0 elsewhere — the same in both conventions, since α·u = 0 at u = 0. One α is
+#   shared by all the units, so its gradient adds over them:
 #
 # $$\frac{\partial L}{\partial \alpha} = \sum_{i:\ u_i < 0} \frac{\partial L}{\partial v_i}\, u_i .$$
 #
@@ -248,10 +308,27 @@ assert toy.dL_dalpha == -2.25 and np.allclose(alpha.grad, [-2.25])
 assert np.allclose(Ut.grad, [[2.0, -2.5], [1.5 * 0.25, 3.0 * 0.25]])
 
 # %% [markdown]
+# This U has no entry exactly 0, so the two conventions give the same numbers. They part only at 0:
+
+# %%
+u0 = np.array([-1.0, 0.0, 2.0])
+g0 = np.ones(3)
+seed = cf.prelu_backward(u0, 0.25, g0, kink="positive")
+pytorch = cf.prelu_backward(u0, 0.25, g0, kink="negative")
+u0t, alpha0 = mg.tensor(u0, requires_grad=True), mg.tensor([0.25], requires_grad=True)
+F.prelu(u0t, alpha0).backward(mg.tensor(g0))
+print("u = [-1, 0, 2], alpha = 0.25, dL/dv = 1")
+print("EN4553 (x if x >= 0):    dL/du =", seed.dx, " dL/dalpha =", seed.dalpha)
+print("PyTorch (slope at 0 = α): dL/du =", pytorch.dx, " dL/dalpha =", pytorch.dalpha)
+print("this library's autodiff: dL/du =", u0t.grad, "(PyTorch's)")
+assert list(seed.dx) == [0.25, 1.0, 1.0] and list(pytorch.dx) == [0.25, 0.25, 1.0]
+assert np.array_equal(u0t.grad, pytorch.dx) and float(seed.dalpha) == float(pytorch.dalpha) == -1.0
+
+# %% [markdown]
 # **Exercise.** Write `prelu_backward(x, alpha, g)` for one shared α (a float): return `(dx, dalpha)` with
-# `dalpha` a number. Convention at x = 0: the left slope (α), as above. The hidden cases include inputs exactly 0
-# and all-positive inputs; the rule checker's sweep then tries one α per channel (calling your function once per
-# channel).
+# `dalpha` a number. Convention at x = 0: **the seed's**, ∂v/∂x = 1 there (`check(..., kink="positive")` grades with
+# it; `kink="negative"` would grade PyTorch's). The hidden cases include inputs exactly 0 and all-positive inputs;
+# the rule checker's sweep then tries one α per channel (calling your function once per channel).
 
 # %% [exercise prelu_backward]
 def prelu_backward(x, alpha, g):
@@ -261,12 +338,12 @@ def prelu_backward(x, alpha, g):
 # %% [solution prelu_backward]
 def prelu_backward(x, alpha, g):
     """v = x (x ≥ 0) or alpha·x (x < 0). Returns (dL/dx, dL/dalpha)."""
-    dx = np.where(x > 0, g, alpha * g)
+    dx = np.where(x >= 0, g, alpha * g)               # EN4553: the x ≥ 0 branch holds at 0
     dalpha = float(np.sum(np.where(x < 0, g * x, 0.0)))
     return dx, dalpha
 
 # %%
-check("prelu_backward", prelu_backward)
+check("prelu_backward", prelu_backward, kink="positive")
 
 # %% [markdown]
 # **Checkpoint.**
@@ -274,12 +351,16 @@ check("prelu_backward", prelu_backward)
 # 1. A 2×2 max-pool window after a ReLU holds [0, 0, 0, 0] and ∂L/∂y = 1. What does each rule give?
 # 2. Why is it cheaper to write tanh′ as 1 − y² than with exponentials?
 # 3. α = 0.25 and every u is positive. What is ∂L/∂α? What does SGD do to α?
+# 4. A PRelu input is exactly u = 0, with ∂L/∂v = 2 and α = 0.25. What is ∂L/∂u in EN4553's convention, and in
+#    PyTorch's? What is this entry's share of ∂L/∂α?
 #
 # <details><summary>Answers</summary>
 #
 # 1. `all`: 1 to each of the four; `first`: 1 to the top-left, 0 elsewhere; `split`: 0.25 to each.
 # 2. y was computed in the forward pass and can be saved; the backward then needs one multiply and one subtract.
 # 3. 0: α multiplies only negative inputs; with none, α gets no gradient and SGD leaves it unchanged.
+# 4. EN4553 ("x if x ≥ 0", slope 1 at 0): 2. PyTorch (the negative side's slope α at 0): 0.5. Its share of
+#    ∂L/∂α is 0 in both: ∂v/∂α = u = 0.
 #
 # </details>
 #

@@ -10,9 +10,12 @@
 # * **batch normalisation** standardises each feature with the mean and variance *of the current batch*. Every
 #   output depends on every input of the batch, so its backward pass is the longest derivation of the series. We do
 #   it twice: **staged**, one small operation at a time along the graph, and as the **compact closed form**, and
-#   check that they agree. Then the EECS 498 variant with its unusual σ;
+#   check that they agree. Then the EECS 498 variant with its unusual σ, the seed's own route through ∂σ/∂x, and
+#   its test-mode forward;
 # * **dropout** multiplies by a random 0/1 mask; its backward is one line, but the train/test scaling is where the
 #   mistakes are.
+#
+# At the end, all the layers of notebooks 4–7 together: the EECS 498 VGG11, forward and backward.
 
 # %%
 import numpy as np
@@ -222,6 +225,105 @@ assert np.allclose(seed_rule, Xt.grad, atol=1e-12)
 # √(n·d) times larger), which is why most students read the seed as the usual batch norm; the library implements
 # both readings (`per_feature=True` gives one σ per feature, still without 1/n).
 #
+# ## The seed's route, for the layer libraries use
+#
+# The seed's way to the gradient — first ∂μ/∂Xᵢ, then ∂σ/∂Xᵢ, then the chain rule — works for the usual layer too,
+# and gives the compact form of above in another arrangement. Per feature, with a batch of m rows,
+#
+# y = γ (x − μ)/σ + β,  μ = (1/m) Σⱼ xⱼ,  **σ = √(σ² + ε)** with σ² = (1/m) Σⱼ (xⱼ − μ)² (the biased variance).
+#
+# 1. ∂μ/∂xᵢ = 1/m.
+# 2. ∂σ/∂xᵢ = (1/2σ)·(2/m) Σⱼ (xⱼ − μ)(1[i = j] − 1/m) = (xᵢ − μ)/(mσ): the −1/m terms add up to
+#    −(1/m) Σⱼ (xⱼ − μ) = 0, as in the seed's σ (which is the same without the 1/m and with one σ for all
+#    features).
+# 3. ∂yⱼ/∂xᵢ = γ [(1[i = j] − 1/m)/σ − (xⱼ − μ)/σ² · ∂σ/∂xᵢ], so with g = ∂L/∂y
+#
+# $$\frac{\partial L}{\partial x_i} = \sum_j g_j \frac{\partial y_j}{\partial x_i}
+#   = \frac{\gamma}{\sigma}\,(g_i - \bar g) - \frac{\gamma\,(x_i - \mu)}{m\,\sigma^3}\sum_j g_j\,(x_j - \mu),$$
+#
+#    and ∂L/∂γ = Σⱼ gⱼ (xⱼ − μ)/σ, ∂L/∂β = Σⱼ gⱼ. With x̂ = (x − μ)/σ this is γ/(mσ)·(m gᵢ − Σⱼ gⱼ − x̂ᵢ Σⱼ gⱼ x̂ⱼ),
+#    the compact form: two derivations, one answer.
+#
+# **Exercise.** Write `batchnorm_sigma_backward(x, gamma, beta, g, eps=1e-5)` for x (N, D) in training mode by this
+# route — compute μ and σ = √(σ² + ε), then the two terms of step 3 — returning `(dx, dgamma, dbeta)`. The hidden
+# cases include a large ε = 0.5 (so ε in the wrong place shows), a batch of 2 and features far from 0, and name
+# two slips: ε added outside the square root, and the unbiased variance (1/(m − 1)).
+
+# %% [exercise batchnorm_sigma_backward]
+def batchnorm_sigma_backward(x, gamma, beta, g, eps=1e-5):
+    """y = γ (x − μ)/σ + β with σ = √(σ² + ε), per feature, training mode. Returns (dL/dx, dL/dγ, dL/dβ)."""
+    raise NotImplementedError("write the backward through σ here")
+
+# %% [solution batchnorm_sigma_backward]
+def batchnorm_sigma_backward(x, gamma, beta, g, eps=1e-5):
+    """y = γ (x − μ)/σ + β with σ = √(σ² + ε), per feature, training mode. Returns (dL/dx, dL/dγ, dL/dβ)."""
+    m = x.shape[0]
+    mu = x.mean(axis=0)
+    d = x - mu
+    sigma = np.sqrt((d * d).mean(axis=0) + eps)                  # √(σ² + ε), biased σ²
+    dx = gamma / sigma * (g - g.mean(axis=0)) - gamma * d / (m * sigma**3) * (g * d).sum(axis=0)
+    return dx, (g * d / sigma).sum(axis=0), g.sum(axis=0)
+
+# %%
+check("batchnorm_sigma_backward", batchnorm_sigma_backward)
+
+# %% [markdown]
+# ## The seed's σ at test time
+#
+# The seed adds: "For the forward pass implementation, you will have to consider train and test scenarios." In
+# training, μ and σ come from the batch. At test time the output for one example must not depend on which other
+# examples happen to share its batch, so the layer normalises with **fixed** statistics: running averages of the
+# training batches' μ and σ (here with momentum 0.1, as `BatchNorm1d` keeps its running mean),
+#
+# test mode: Yᵢ = (Xᵢ − μ_run)/σ_run.
+#
+# With the seed's σ this matters twice over: σ = √(Σⱼ ‖Xⱼ − μ‖² + ε) has no 1/n, so it grows like √n with the
+# **batch size**. Normalising a test batch with its own σ would scale its outputs by √(n_train/n_test) — and a
+# single test example would give X − μ = 0, an output of all zeros. `closed_form.batch_norm_eecs498_stats` gives a
+# batch's (μ, σ), `closed_form.batch_norm_eecs498_eval` the test-mode forward:
+
+# %%
+stream = np.random.default_rng(3)
+spread, centre = np.array([1.0, 2.0, 0.5]), np.array([0.0, 1.0, -2.0])
+run_mu, run_sigma = np.zeros(3), 1.0
+for _ in range(200):                                     # 200 training batches of 16 examples
+    mu_b, sigma_b = cf.batch_norm_eecs498_stats(stream.normal(size=(16, 3)) * spread + centre)
+    run_mu, run_sigma = 0.9 * run_mu + 0.1 * mu_b, 0.9 * run_sigma + 0.1 * float(sigma_b)
+expected_sigma = np.sqrt(15 * (spread**2).sum())         # E Σⱼ‖Xⱼ − μ‖² = (n − 1)·Σ variances, n = 16
+print(f"running mu = {run_mu.round(1)} (the data's centre {centre}); running sigma = {run_sigma:.1f} "
+      f"(about sqrt(15 * 5.25) = {expected_sigma:.1f})")
+assert np.allclose(run_mu, centre, atol=0.5) and abs(run_sigma - expected_sigma) < 1.5
+
+example = np.array([[0.5, 2.0, -1.0]])
+others = stream.normal(size=(63, 3)) * spread + centre
+for n in (4, 64):
+    batch = np.concatenate([example, others[:n - 1]])
+    train_out = cf.batch_norm_eecs498(batch)[0]
+    test_out = cf.batch_norm_eecs498_eval(batch, run_mu, run_sigma)[0]
+    print(f"the example in a batch of {n:2d}: training-mode Y = {train_out.round(3)}, "
+          f"test-mode Y = {test_out.round(3)}")
+alone = cf.batch_norm_eecs498(example)[0]
+print("the example alone, training mode:", alone)
+test_4 = cf.batch_norm_eecs498_eval(np.concatenate([example, others[:3]]), run_mu, run_sigma)[0]
+test_64 = cf.batch_norm_eecs498_eval(np.concatenate([example, others]), run_mu, run_sigma)[0]
+assert np.array_equal(test_4, test_64) and np.allclose(test_4, (example[0] - run_mu) / run_sigma)
+assert np.array_equal(alone, np.zeros(3))
+sig_4 = float(cf.batch_norm_eecs498_stats(np.concatenate([example, others[:3]]))[1])
+sig_64 = float(cf.batch_norm_eecs498_stats(np.concatenate([example, others]))[1])
+assert 2.5 < sig_64 / sig_4 < 7.0                        # about sqrt(63 / 3) = 4.6: the batch size sets the scale
+
+# %% [markdown]
+# In test mode μ_run and σ_run are constants, so the layer is Yᵢ = (Xᵢ − μ_run)/σ_run, elementwise, and its
+# backward is just **∂L/∂X = ∂L/∂Y / σ_run** — none of the paths through μ and σ of training mode:
+
+# %%
+Xe = mg.tensor(np.concatenate([example, others[:3]]), requires_grad=True)
+Ge = rng.normal(size=(4, 3))
+((Xe - mg.tensor(run_mu)) / run_sigma).backward(mg.tensor(Ge))
+print("test-mode dL/dX equals dL/dY / sigma_run:", np.allclose(Xe.grad, Ge / run_sigma, atol=1e-15))
+assert np.allclose(Xe.grad, Ge / run_sigma, atol=1e-15)
+
+# %% [markdown]
 # ## Dropout
 #
 # EECS 498 HW1 §1.3: given a mask M of 0s and 1s (1 = kept, each kept with probability 1 − p), Y = X ⊙ M. The mask
@@ -266,12 +368,122 @@ def dropout_backward(mask, g, p, inverted):
 check("dropout_backward", dropout_backward)
 
 # %% [markdown]
+# ## Putting the layers together: VGG11 (EECS 498 HW1 §6)
+#
+# The last part of the EECS 498 homework builds **VGG11** for CIFAR-10 (32×32 colour images, 10 classes) from the
+# layers of these notebooks: eight 3×3 convolutions with padding 1 (notebook 5), each followed by batch norm
+# (above) and a ReLU (notebook 6), five 2×2 max-pools that halve the image 32 → 16 → 8 → 4 → 2 → 1 (notebook 6),
+# then a classifier of fully connected layers (notebook 4) with dropout (above):
+#
+# * features: 64 M 128 M 256 256 M 512 512 M 512 512 M (a number is a convolution with that many output channels,
+#   M a max-pool);
+# * classifier: Linear(512, 512) → ReLU → Dropout(0.5) → Linear(512, 512) → ReLU → Dropout(0.5) → Linear(512, 10).
+#
+# `microgradnet.models.VGG11` is that network, made only of the library's layers: no line of backward code, so its
+# backward pass is the chain rule through everything the previous notebooks derived. Its layers, and the shape each
+# one gives a batch of two images:
+
+# %%
+from microgradnet.models import VGG11
+
+mg.manual_seed(0)
+vgg = VGG11(n_classes=10, in_channels=3, batch_norm=True)
+images = np.random.default_rng(1).normal(size=(2, 3, 32, 32))   # two CIFAR-shaped images (random pixels)
+classes = np.array([3, 8])
+
+
+def n_params(module):
+    return sum(int(np.prod(p.shape)) for p in module.parameters())
+
+
+h_shape = mg.tensor(images)
+rows = []
+with mg.no_grad():
+    for layer in list(vgg.features) + list(vgg.classifier):
+        h_shape = layer(h_shape)
+        rows.append((type(layer).__name__, tuple(h_shape.shape), n_params(layer)))
+for name, shape, count in rows:
+    print(f"{name:12s} {str(shape):18s} {count:>10,d}")
+total = n_params(vgg)
+print(f"{'total':12s} {'':18s} {total:>10,d} parameters")
+
+# %% [markdown]
+# The count by hand: a 3×3 convolution from C to C′ channels has (9C + 1)·C′ parameters (weights and a bias per
+# output channel), batch norm 2C′ (γ and β), a Linear(n, m) layer (n + 1)·m. Most of them sit in the last four
+# convolutions — 1.18 million in the 256 → 512 one and 2.36 million in each of the three 512 → 512 ones, 8.26 of
+# the 9.76 million — although those see images of only 4×4 and 2×2 pixels:
+
+# %%
+convs = [(3, 64), (64, 128), (128, 256), (256, 256), (256, 512), (512, 512), (512, 512), (512, 512)]
+by_hand = (sum((9 * c + 1) * c2 + 2 * c2 for c, c2 in convs)
+           + (512 + 1) * 512 + (512 + 1) * 512 + (512 + 1) * 10)
+print(f"by hand: {by_hand:,d}; the model: {total:,d}")
+conv_counts = [count for name, _, count in rows if name == "Conv2d"]
+print(f"the last four convolutions: {sum(conv_counts[-4:]):,d}")
+assert by_hand == total == 9_756_426 and sum(conv_counts[-4:]) == 1_180_160 + 3 * 2_359_808 == 8_259_584
+assert [shape for name, shape, _ in rows if name == "MaxPool2d"] == [(2, 64, 16, 16), (2, 128, 8, 8),
+                                                                      (2, 256, 4, 4), (2, 512, 2, 2),
+                                                                      (2, 512, 1, 1)]
+assert rows[-1][1] == (2, 10)
+
+# %% [markdown]
+# One training step's worth of work: forward the batch in training mode (batch statistics, a random dropout mask),
+# take the cross-entropy, and back-propagate. Every parameter receives a gradient of its own shape.
+#
+# How can we know the ten million numbers are right? Checking each by central differences would need twenty
+# million forward passes. Checking **one direction** needs two: for a random direction d (one random number per
+# parameter), the derivative of the loss along d is Σ ∂L/∂θ · d by the chain rule, and
+# (L(θ + h d) − L(θ − h d))/2h by notebook 1. The dropout mask is drawn again with the same seed for each forward,
+# so all three passes compute the same function. (A ReLU input or a max-pool window that changes sides inside the
+# step ±h breaks the comparison at its kink; with h = 10⁻⁸ none does here, and the two agree to about eight digits.
+# With h = 10⁻⁶ a few do and only two or three digits agree — what a reader trying larger steps will see.)
+
+# %% volatile
+def vgg_loss(seed=1):
+    mg.manual_seed(seed)                                  # the same dropout mask every time
+    return F.cross_entropy(vgg(mg.tensor(images)), classes)
+
+
+vgg.train()
+vgg.zero_grad()
+loss = vgg_loss()
+loss.backward()
+params = list(vgg.parameters())
+assert all(p.grad.shape == p.shape for p in params)
+direction = [np.random.default_rng(2).normal(size=p.shape) for p in params]
+along_d = sum(float((p.grad * d).sum()) for p, d in zip(params, direction))   # Σ ∂L/∂θ · d
+h = 1e-8
+with mg.no_grad():
+    for p, d in zip(params, direction):
+        p.data += h * d
+    up = vgg_loss().item()
+    for p, d in zip(params, direction):
+        p.data -= 2 * h * d
+    down = vgg_loss().item()
+    for p, d in zip(params, direction):
+        p.data += h * d                                   # back where we started
+numeric = (up - down) / (2 * h)
+print(f"loss {loss.item():.3f} (chance level: ln 10 = {np.log(10):.3f})")
+print(f"derivative along d: backprop {along_d:.6f}, central difference {numeric:.6f}")
+assert 1.0 < loss.item() < 4.0        # an untrained network: near chance, whatever the platform's rounding
+assert abs(along_d - numeric) <= 1e-5 * abs(along_d)
+
+# %% [markdown]
+# The loss of the untrained network is near ln 10 ≈ 2.3, the loss of a uniform guess among 10 classes (the exact
+# value depends on the random initialisation). Training it on real images takes 0.75–1.5 s per batch of 64 on two
+# CPU cores (float32 to float64, `benchmarks/training.md`); `microgradnet train cifar10 --model vgg11` does it from
+# the command line where CIFAR-10's files are present, and notebook 9 trains the smaller networks of the homework.
+
+# %% [markdown]
 # **Checkpoint.**
 #
 # 1. Why do the batch-norm input gradients of a batch always sum to zero (per feature)?
 # 2. A network with batch norm is evaluated on one image at a time in training mode by mistake. What happens?
 # 3. With p = 0.5 and the seed's form of dropout, what must the test-time layer compute? And with inverted
 #    dropout?
+# 4. The seed's σ was averaged over training batches of 16. Why would normalising a test batch of 64 with its own
+#    σ be wrong even though 64 examples give good statistics?
+# 5. Which layers hold most of VGG11's 9.76 million parameters, and which do most of its arithmetic?
 #
 # <details><summary>Answers</summary>
 #
@@ -280,6 +492,14 @@ check("dropout_backward", dropout_backward)
 # 2. With a batch of one, x − μ = 0 for every feature: every output equals β, whatever the image (and the gradient
 #    with respect to x is 0). `microgradnet` refuses to train batch norm on one value per channel.
 # 3. Y = (1 − p)X = 0.5X (scale by the keep probability); with inverted dropout, Y = X.
+# 4. The seed's σ has no 1/n: it grows like √n, so a batch of 64 gets a σ about √(63/15) ≈ 2 times the training
+#    one, and every output comes out about half as large as the network was trained on. Test mode uses the fixed
+#    running σ (and μ), whatever the test batch's size.
+# 5. The last four convolutions hold 8.26 million (the 256 → 512 one 1.18 million, each 512 → 512 one 2.36
+#    million), on maps of only 4×4 and 2×2 pixels. The arithmetic is spread differently: a layer's multiply-adds are
+#    its weights times the positions it is applied at (H·W·C·C′·9), so the three convolutions on the 16×16 and 8×8
+#    maps, with 0.96 million parameters, do about half of the 153 million per image, and the two 512 → 512 ones on
+#    2×2 maps, with 4.7 million parameters, only 12%.
 #
 # </details>
 #

@@ -69,7 +69,10 @@ assert abs(toy.y - 17.3) < 1e-12
 #
 # * **Dense.** y = Σ vᵢwᵢ, so ∂y/∂vᵢ = wᵢ and ∂L/∂vᵢ = ∂L/∂y·wᵢ; the seed's ∂L/∂v₁ = 2 × 1 = 2, and
 #   ∂L/∂V = 2·[[1, 2], [10, 4]] = [[2, 4], [20, 8]].
-# * **LRelu.** ∂v/∂u = 1 where u > 0 and 0.1 where u < 0: ∂L/∂U = [[2·1, 4·1], [20·0.1, 8·0.1]] = [[2, 4], [2, 0.8]].
+# * **LRelu.** ∂v/∂u = 1 where u ≥ 0 and 0.1 where u < 0: ∂L/∂U = [[2·1, 4·1], [20·0.1, 8·0.1]] = [[2, 4], [2, 0.8]].
+#   (At u = 0 exactly this is the seed's convention, "x if x ≥ 0", so LRelu′(0) = 1; PyTorch and this library's
+#   engine take the negative side's 0.1 there — notebook 6. For an index number the choice never shows: the recipe
+#   turns every 0 into 0.5, 0.6, …, so no entry of X, and hence of U, is 0.)
 # * **Maxpool.** Each window's gradient goes to its maximum: 2 to X(0, 1) (the 8), 4 to X(0, 3) (the 5), 2 to
 #   X(2, 0) (a −0.5) and 0.8 to X(3, 2) (the other −0.5); every other entry of ∂L/∂X is 0.
 #
@@ -124,9 +127,9 @@ show(graph.root, expected=expected)
 
 # %% [markdown]
 # **Exercise.** Write `toy_backward(X, dL_dy, w)` returning `(dL_dV, dL_dU, dL_dX)` (2×2, 2×2, 4×4) for this
-# network (LRelu slope 0.1). If two entries of a window tie for its maximum, give the gradient to **each** of them
-# (CSC 249's rule; the index recipe never makes ties, but a hidden case does). `X.reshape(2, 2, 2, 2)` has the
-# window (a, b) at `[a, :, b, :]`.
+# network (LRelu slope 0.1, and the seed's LRelu′ = 1 for u ≥ 0). If two entries of a window tie for its
+# maximum, give the gradient to **each** of them (CSC 249's rule; the index recipe never makes ties, but a hidden
+# case does). `X.reshape(2, 2, 2, 2)` has the window (a, b) at `[a, :, b, :]`.
 
 # %% [exercise toy_backward]
 def toy_backward(X, dL_dy, w):
@@ -138,7 +141,7 @@ def toy_backward(X, dL_dy, w):
     """Backward of Maxpool(2×2, stride 2) → LRelu(0.1) → y = Σ v_i w_i. Returns (dL/dV, dL/dU, dL/dX)."""
     U = X.reshape(2, 2, 2, 2).max(axis=(1, 3))                  # window (a, b) is X[2a:2a+2, 2b:2b+2]
     dL_dV = dL_dy * np.asarray(w, dtype=float).reshape(2, 2)     # ∂y/∂v_i = w_i, row-major
-    dL_dU = np.where(U > 0, dL_dV, 0.1 * dL_dV)                  # LRelu′ = 1 or 0.1
+    dL_dU = np.where(U >= 0, dL_dV, 0.1 * dL_dV)                 # LRelu′ = 1 (u ≥ 0, the seed's) or 0.1
     dL_dX = np.zeros_like(X, dtype=float)
     for a in range(2):
         for b in range(2):
@@ -152,7 +155,8 @@ check("toy_backward", toy_backward)
 # %% [markdown]
 # ## (d) PRelu instead of LRelu
 #
-# Replace LRelu by PRelu: v = u for u ≥ 0, v = αu for u < 0, α learned (notebook 6). The seed's U for this part is
+# Replace LRelu by PRelu: v = u for u ≥ 0, v = αu for u < 0, α learned (notebook 6; ∂v/∂α = u for u < 0 and 0
+# otherwise, the same in both conventions at 0). The seed's U for this part is
 # an image missing from the text; we use the U of the forward pass above, U = [[8, 5], [−0.5, −0.5]], with the
 # seed's ∂L/∂V = [[2, −2.5], [1.5, 3]].
 #

@@ -29,7 +29,8 @@ import numpy as np
 
 from ..closed_form import CLOSED_FORMS, MISTAKES, NotApplicable
 from .explain import explanation
-from .styles import CORE_PARAMS, CaseProblem, grad_names, make_runner, read_grads
+from .runner import make_runner
+from .styles import CORE_PARAMS, CaseProblem, grad_names, read_grads
 from .sweep import Case, cases
 
 __all__ = ["GRADE_TOL", "Outcome", "Mismatch", "Failure", "Diagnosis", "Grade", "prepare", "collect", "judge",

@@ -108,7 +108,7 @@ def _wait(pid: int, timeout: float) -> tuple[int | None, bool]:
 
 def serve() -> int:
     """The grading server's loop: one JSON request per line on stdin, one JSON reply per line on stdout."""
-    from . import grade, styles, styles_layers, submission  # noqa: F401 - imported once, shared by every child
+    from . import grade, runner, styles, styles_layers, submission  # noqa: F401 - imported once, shared by every child
 
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(sig, _stop)

@@ -114,7 +114,8 @@ def _load_reason(e: BaseException) -> str:
 def run_child(req: dict) -> None:
     """Load the submission, run every case, write the arrays and the account (in the child process)."""
     from .grade import collect
-    from .styles import StyleError, make_runner
+    from .runner import make_runner
+    from .styles import StyleError
 
     out_dir = Path(req["out"])
     try:

@@ -1055,54 +1055,65 @@ def _run_batchnorm_backward(answer, res):
     _run_cases(answer, res, _bn_cases(), ("∂L/∂x", "∂L/∂γ", "∂L/∂β"))
 
 
-def _bn_sigma_variant(x, gamma, beta, g, eps, mode):
-    """Batch norm ``y = γ (x − μ)/σ + β`` with ``σ = s(v)``, ``v = c Σ_i (x_i − μ)²`` and its exact backward:
-    ``∂L/∂x_i = γ [(g_i − ḡ)/σ − (x_i − μ) · 2c s'(v)/σ² · Σ_j g_j (x_j − μ)]``. ``mode``: "right"
-    (σ = √(v + ε), c = 1/m), "eps_outside" (σ = √v + ε) or "unbiased" (c = 1/(m − 1))."""
-    m = x.shape[0]
-    c = 1.0 / (m - 1) if mode == "unbiased" else 1.0 / m
-    d = x - x.mean(axis=0)
-    v = c * (d * d).sum(axis=0)
+BN_SIGMA_EXAMPLE = {"X": [[1.0, 2.0], [3.0, 0.0], [5.0, 4.0]], "G": [[1.0, 0.0], [0.0, 1.0], [1.0, -1.0]], "eps": 0.0}
+"""Notebook 07's worked example of the seed's batch norm (EECS 498 HW1 §1.4): μ = (3, 2), Σⱼ‖Xⱼ − μ‖² = 16,
+σ = 4 (ε = 0), Σⱼ⟨Gⱼ, Xⱼ − μ⟩ = −4, so ∂L/∂X = (G − Ḡ)/4 + (X − μ)/16 = [[−1/24, 0], [−1/6, 1/8], [5/24, −1/8]]."""
+
+
+def _bn498_variant(X, g, eps, mode):
+    """The seed's layer ``Y_i = (X_i − μ)/σ`` with ``σ = s(S)``, ``S = Σ_j ||X_j − μ||²`` (or per feature) and the
+    exact backward ``∂L/∂X_i = (G_i − Ḡ)/σ − (X_i − μ) · s'(S)·2/σ² · Σ_j ⟨G_j, X_j − μ⟩``, for two plausible
+    wrong σ: ``mode`` "eps_outside" (σ = √S + ε) or "usual" (the usual batch norm, one σ per feature,
+    σ_k = √((1/n) Σ_j (X_jk − μ_k)² + ε))."""
+    X, g = np.asarray(X, dtype=np.float64), np.asarray(g, dtype=np.float64)
+    d = X - X.mean(axis=0)
     if mode == "eps_outside":
-        sigma, ds = np.sqrt(v) + eps, 0.5 / np.sqrt(v)
+        root = np.sqrt((d * d).sum())
+        sigma, two_ds = root + eps, 1.0 / root
+        dots = (g * d).sum()
     else:
-        sigma = np.sqrt(v + eps)
-        ds = 0.5 / sigma
-    dx = gamma * ((g - g.mean(axis=0)) / sigma - d * (2 * c * ds / sigma**2) * (g * d).sum(axis=0))
-    return dx, (g * d / sigma).sum(axis=0), g.sum(axis=0)
+        n = X.shape[0]
+        sigma = np.sqrt((d * d).mean(axis=0) + eps)
+        two_ds = 1.0 / (n * sigma)
+        dots = (g * d).sum(axis=0)
+    return (g - g.mean(axis=0)) / sigma - d * (two_ds / sigma**2) * dots
 
 
 def _bn_sigma_cases() -> list[Case]:
     rng = _rng("batchnorm_sigma_backward")
-    specs = [("a batch of 5, 3 features", rng.normal(size=(5, 3)) * 2 + 1, 1e-5, ""),
-             ("a large ε = 0.5 (σ = √(var + ε), ε under the root)", rng.normal(size=(4, 2)) * 0.5, 0.5,
-              "σ = √(var + ε): ε is added to the variance, inside the square root"),
-             ("a batch of 2 (the smallest)", rng.normal(size=(2, 4)), 1e-5,
-              "var is the BIASED variance (1/m), as in training-mode batch norm"),
-             ("features far from 0 (mean 50, spread 10)", rng.normal(size=(6, 2)) * 10 + 50, 1e-5,
-              "the gradient through μ and σ matters even when x is large")]
+    ex = BN_SIGMA_EXAMPLE
+    specs = [("the worked example X = [[1, 2], [3, 0], [5, 4]], ε = 0 (σ = 4)", np.array(ex["X"]), np.array(ex["G"]),
+              ex["eps"], "μ = (3, 2), σ = √(Σⱼ‖Xⱼ − μ‖²) = √16 = 4, Σⱼ⟨Gⱼ, Xⱼ − μ⟩ = −4"),
+             ("a batch of 2 (one pair of rows: X₁ − μ = −(X₂ − μ))", rng.normal(size=(2, 3)),
+              rng.normal(size=(2, 3)), 1e-5, "σ sums over every row AND every feature, with no 1/n"),
+             ("one feature (d = 1, X of shape (6, 1))", rng.normal(size=(6, 1)) * 2 + 3, rng.normal(size=(6, 1)),
+              1e-5, "with d = 1 the one σ is √(Σⱼ (Xⱼ − μ)² + ε), still without 1/n"),
+             ("a wide batch (4 rows, 12 features)", rng.normal(size=(4, 12)) * 1.5 - 0.5, rng.normal(size=(4, 12)),
+              1e-5, "σ is ONE number for the whole batch: ‖Xⱼ − μ‖² sums over the 12 features"),
+             ("a large ε = 0.5 (ε under the square root)", rng.normal(size=(5, 3)) * 0.5, rng.normal(size=(5, 3)),
+              0.5, "σ = √(Σⱼ‖Xⱼ − μ‖² + ε): ε is inside the square root")]
     out = []
-    for label, x, eps, hint in specs:
-        D = x.shape[1]
-        gamma, beta, g = rng.normal(size=D) + 1.5, rng.normal(size=D), rng.normal(size=x.shape)
-        r = cf.batch_norm_backward(x, gamma, beta, g, eps=eps)
+    for label, X, g, eps, hint in specs:
+        r = cf.batch_norm_eecs498_backward(X, g, eps=eps).dX
 
-        def call(fn, x=x, gamma=gamma, beta=beta, g=g, eps=eps):
-            z = fn(x, gamma, beta, g, eps=eps)
-            return (z.dx, z.dgamma, z.dbeta)
+        def call(fn, X=X, g=g, eps=eps):
+            return (fn(X, g, eps=eps).dX,)
 
-        wrong = _catalogue("batch_norm", call) + [
-            ("You computed σ = √var + ε: ε belongs under the square root, σ = √(var + ε) (it keeps σ > 0 for a "
-             "constant feature).", lambda x=x, gamma=gamma, beta=beta, g=g, eps=eps:
-             _bn_sigma_variant(x, gamma, beta, g, eps, "eps_outside")),
-            ("You used the unbiased variance (divided by m − 1); batch norm's σ² is the biased one, (1/m) Σ (x − μ)².",
-             lambda x=x, gamma=gamma, beta=beta, g=g, eps=eps: _bn_sigma_variant(x, gamma, beta, g, eps, "unbiased"))]
-        out.append(Case(label, (x, gamma, beta, g), dict(eps=eps), (r.dx, r.dgamma, r.dbeta), wrong, hint))
+        wrong = _catalogue("batch_norm_eecs498", call) + [
+            ("You computed σ = √(Σⱼ‖Xⱼ − μ‖²) + ε: ε belongs under the square root, σ = √(Σⱼ‖Xⱼ − μ‖² + ε).",
+             lambda X=X, g=g, eps=eps: (_bn498_variant(X, g, eps, "eps_outside"),)),
+            ("You used one σ per feature, σ_k = √(Σⱼ (X_jk − μ_k)² + ε); the seed's ‖Xⱼ − μ‖² is the squared norm "
+             "of the whole row, so σ is ONE number for the batch and ∂σ/∂X_i = (X_i − μ)/σ couples every feature.",
+             lambda X=X, g=g, eps=eps: (cf.batch_norm_eecs498_backward(X, g, eps=eps, per_feature=True).dX,)),
+            ("This is the usual batch norm (one σ per feature, σ_k = √(var_k + ε) with the 1/n); the seed's σ is "
+             "√(Σⱼ‖Xⱼ − μ‖² + ε): one number, no 1/n.",
+             lambda X=X, g=g, eps=eps: (_bn498_variant(X, g, eps, "usual"),))]
+        out.append(Case(label, (X, g), dict(eps=eps), (r,), wrong, hint))
     return out
 
 
 def _run_batchnorm_sigma_backward(answer, res):
-    _run_cases(answer, res, _bn_sigma_cases(), ("∂L/∂x", "∂L/∂γ", "∂L/∂β"))
+    _run_cases(answer, res, _bn_sigma_cases(), ("∂L/∂X",))
 
 
 def _dropout_cases() -> list[Case]:
@@ -1259,8 +1270,8 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in [
              "batchnorm_backward(x, gamma, beta, g, eps) -> (dx, dgamma, dbeta)", _run_batchnorm_backward,
              rule="batch_norm"),
     Exercise("batchnorm_sigma_backward", "07_batchnorm_dropout",
-             "batchnorm_sigma_backward(x, gamma, beta, g, eps=1e-5) -> (dx, dgamma, dbeta), σ = √(var + ε)",
-             _run_batchnorm_sigma_backward, rule="batch_norm"),
+             "batchnorm_sigma_backward(X, g, eps=1e-5) -> dX, the seed's σ = √(Σⱼ‖Xⱼ − μ‖² + ε) (EECS 498 §1.4)",
+             _run_batchnorm_sigma_backward, rule="batch_norm_eecs498"),
     Exercise("dropout_backward", "07_batchnorm_dropout", "dropout_backward(mask, g, p, inverted) -> dx",
              _run_dropout_backward, rule="dropout"),
     Exercise("toy_backward", "08_toy_network", "toy_backward(X, dL_dy, w) -> (dL_dV, dL_dU, dL_dX)",

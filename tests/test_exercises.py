@@ -86,8 +86,7 @@ RIGHT = {
     "maxpool_backward": _pool,
     "prelu_backward": lambda x, alpha, g: tuple(cf.prelu_backward(x, alpha, g)),
     "relu_backward": lambda x, g: np.where(x > 0, g, 0.0),
-    "batchnorm_sigma_backward": lambda x, gamma, beta, g, eps=1e-5: tuple(cf.batch_norm_backward(x, gamma, beta, g,
-                                                                                                 eps=eps)),
+    "batchnorm_sigma_backward": lambda X, g, eps=1e-5: cf.batch_norm_eecs498_backward(X, g, eps=eps).dX,
     "tanh_backward": lambda z, g: cf.tanh_backward(z, g).dx,
     "batchnorm_backward": lambda x, gamma, beta, g, eps=1e-5: tuple(cf.batch_norm_backward(x, gamma, beta, g,
                                                                                            eps=eps)),
@@ -115,7 +114,8 @@ def test_right_answer_passes(name, capsys, monkeypatch):
 
 def test_rule_exercises_include_the_checker_sweep():
     for name in ("linear_backward", "cross_entropy_backward", "conv2d_backward", "maxpool_backward",
-                 "prelu_backward", "tanh_backward", "batchnorm_backward", "dropout_backward", "logistic_loss"):
+                 "prelu_backward", "tanh_backward", "batchnorm_backward", "batchnorm_sigma_backward",
+                 "dropout_backward", "logistic_loss"):
         res = grade(name, RIGHT[name])
         assert any(p.startswith("the rule checker's sweep") for p in res.passed), (name, res.passed)
 
@@ -207,17 +207,26 @@ def _naive_logistic(s, y):
     return loss, cf.logistic_loss_backward(s, y).dscores
 
 
-def _bn_eps_outside(x, gamma, beta, g, eps=1e-5):
-    """Batch norm with σ = √var + ε, differentiated by the engine (an answer written another way than the check's)."""
+def _seed_bn(X, g, eps=1e-5, variant="right"):
+    """EECS 498 §1.4's layer Y_i = (X_i − μ)/σ, σ = √(Σ_j ||X_j − μ||² + ε) — or a plausible wrong σ or μ —
+    differentiated by the engine (an answer written another way than the check's closed form). ``variant``:
+    "right", "one_over_n" (√((1/n) Σ ... + ε)), "eps_outside" (√Σ ... + ε), "per_feature" (one σ per column, no
+    1/n), "usual" (the usual batch norm's √(var + ε) per column), "sigma_constant" / "mean_constant" (σ / μ
+    detached from the graph)."""
     from microgradnet import Tensor, engine
-    xt = Tensor(np.array(x, dtype=float), requires_grad=True)
-    gt = Tensor(np.array(gamma, dtype=float), requires_grad=True)
-    bt = Tensor(np.array(beta, dtype=float), requires_grad=True)
-    d = xt - xt.mean(axis=0, keepdims=True)
-    sigma = ((d * d).mean(axis=0, keepdims=True)) ** 0.5 + eps
-    y = gt * d / sigma + bt
-    dx, dgamma, dbeta = engine.grad(y, [xt, gt, bt], grad_outputs=np.asarray(g, dtype=float))
-    return np.asarray(dx), np.asarray(dgamma), np.asarray(dbeta)
+    xt = Tensor(np.array(X, dtype=float), requires_grad=True)
+    mu = xt.mean(axis=0, keepdims=True)
+    d = xt - (mu.detach() if variant == "mean_constant" else mu)
+    sq = d * d
+    sigma = {"right": lambda: (sq.sum() + eps) ** 0.5,
+             "sigma_constant": lambda: ((sq.sum() + eps) ** 0.5).detach(),
+             "mean_constant": lambda: (sq.sum() + eps) ** 0.5,
+             "one_over_n": lambda: (sq.sum() / xt.shape[0] + eps) ** 0.5,
+             "eps_outside": lambda: sq.sum() ** 0.5 + eps,
+             "per_feature": lambda: (sq.sum(axis=0, keepdims=True) + eps) ** 0.5,
+             "usual": lambda: (sq.mean(axis=0, keepdims=True) + eps) ** 0.5}[variant]()
+    (dX,) = engine.grad(d / sigma, [xt], grad_outputs=np.asarray(g, dtype=float))
+    return np.asarray(dX)
 
 
 WRONG = [
@@ -258,9 +267,17 @@ WRONG = [
     ("relu_backward", lambda x, g: np.where(g > 0, g, 0.0), "must come from the INPUT"),
     ("prelu_backward", lambda x, a, g: (np.where(x >= 0, g, a * g), float(np.sum(np.where(x < 0, g * x, 0.0)))),
      "the other convention (kink='positive')"),
-    ("batchnorm_sigma_backward", _bn_eps_outside, "ε belongs under the square root"),
-    ("batchnorm_sigma_backward", lambda x, ga, be, g, eps=1e-5: tuple(
-        _mistake("batch_norm", "mean_path_forgotten")(x, ga, be, g, eps=eps)), "path through the mean"),
+    ("batchnorm_sigma_backward", lambda X, g, eps=1e-5: _seed_bn(X, g, eps, "eps_outside"),
+     "ε belongs under the square root"),
+    ("batchnorm_sigma_backward", lambda X, g, eps=1e-5: _seed_bn(X, g, eps, "one_over_n"), "WITHOUT 1/n"),
+    ("batchnorm_sigma_backward", lambda X, g, eps=1e-5: _seed_bn(X, g, eps, "sigma_constant"),
+     "treats σ as a constant"),
+    ("batchnorm_sigma_backward", lambda X, g, eps=1e-5: _seed_bn(X, g, eps, "mean_constant"),
+     "treats μ as a constant"),
+    ("batchnorm_sigma_backward", lambda X, g, eps=1e-5: _seed_bn(X, g, eps, "per_feature"),
+     "You used one σ per feature"),
+    ("batchnorm_sigma_backward", lambda X, g, eps=1e-5: _seed_bn(X, g, eps, "usual"),
+     "This is the usual batch norm"),
     ("batchnorm_backward", lambda x, ga, be, g, eps=1e-5: tuple(
         _mistake("batch_norm", "stats_treated_as_constants")(x, ga, be, g, eps=eps)), "constant"),
     ("dropout_backward", lambda mask, g, p, inverted: mask * g, "1/(1 − p)"),
@@ -284,6 +301,42 @@ def test_known_wrong_answer_gets_its_diagnosis(name, answer, words, capsys, monk
     monkeypatch.delenv(STRICT_ENV)
     check(name, answer)  # not strict: prints, does not raise
     assert words in capsys.readouterr().out
+
+
+def _seed_bn_loss(X, g, eps):
+    """L = Σ G ⊙ Y for EECS 498 §1.4's layer, in plain numpy (for central differences)."""
+    d = X - X.mean(axis=0)
+    return float(np.sum(g * d / np.sqrt(np.sum(d * d) + eps)))
+
+
+def test_bn_sigma_cases_are_the_seeds_layer_by_autodiff_and_central_differences():
+    from microgradnet.exercises import _bn_sigma_cases
+    cases = _bn_sigma_cases()
+    shapes = [c.args[0].shape for c in cases]
+    assert (2, 3) in shapes and any(s[1] == 1 for s in shapes) and any(s[1] > 2 * s[0] for s in shapes)
+    for case in cases:
+        (X, g), eps, (expected,) = case.args, case.kwargs["eps"], case.expected
+        assert np.allclose(expected, _seed_bn(X, g, eps), rtol=1e-10, atol=1e-12), case.label
+        h, numeric = 1e-6, np.zeros_like(X)
+        for idx in np.ndindex(X.shape):
+            up, down = X.copy(), X.copy()
+            up[idx] += h
+            down[idx] -= h
+            numeric[idx] = (_seed_bn_loss(up, g, eps) - _seed_bn_loss(down, g, eps)) / (2 * h)
+        assert np.allclose(expected, numeric, rtol=1e-6, atol=1e-8), case.label
+        # the seed's σ is ONE number and has no 1/n: not the usual batch norm's per-feature √(var + ε)
+        if X.shape[1] > 1:
+            assert not np.allclose(expected, _seed_bn(X, g, eps, "usual"), rtol=1e-4), case.label
+
+
+def test_bn_sigma_worked_example_by_hand():
+    # μ = (3, 2), X − μ = [[−2, 0], [0, −2], [2, 2]], Σ‖Xⱼ − μ‖² = 16, σ = 4 (ε = 0), Ḡ = (2/3, 0),
+    # Σ⟨Gⱼ, Xⱼ − μ⟩ = −2 − 2 + 0 = −4, so ∂L/∂X = (G − Ḡ)/4 + (X − μ)/16
+    from microgradnet.exercises import BN_SIGMA_EXAMPLE, _bn_sigma_cases
+    by_hand = np.array([[-1 / 24, 0.0], [-1 / 6, 1 / 8], [5 / 24, -1 / 8]])
+    first = _bn_sigma_cases()[0]
+    assert np.array_equal(first.args[0], np.array(BN_SIGMA_EXAMPLE["X"])) and first.kwargs["eps"] == 0.0
+    assert np.allclose(first.expected[0], by_hand, rtol=0, atol=1e-15)
 
 
 def test_the_checker_sweep_catches_what_the_own_cases_miss():

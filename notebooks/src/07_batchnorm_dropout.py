@@ -225,6 +225,53 @@ assert np.allclose(seed_rule, Xt.grad, atol=1e-12)
 # √(n·d) times larger), which is why most students read the seed as the usual batch norm; the library implements
 # both readings (`per_feature=True` gives one σ per feature, still without 1/n).
 #
+# **A worked example.** n = 3 rows, d = 2 features, ε = 0 so that the numbers stay exact:
+#
+# X = [[1, 2], [3, 0], [5, 4]],  G = ∂L/∂Y = [[1, 0], [0, 1], [1, −1]].
+#
+# 1. μ = (3, 2), so X − μ = [[−2, 0], [0, −2], [2, 2]].
+# 2. σ = √(Σⱼ ‖Xⱼ − μ‖²) = √(4 + 4 + 8) = 4 — one number for the batch; ∂σ/∂X₁ = (X₁ − μ)/σ = (−1/2, 0).
+# 3. Ḡ = (2/3, 0) and Σⱼ ⟨Gⱼ, Xⱼ − μ⟩ = (−2 + 0) + (0 − 2) + (2 − 2) = −4, so
+#    ∂L/∂X = (G − Ḡ)/4 − (X − μ)·(−4)/4³ = (G − Ḡ)/4 + (X − μ)/16
+#    = [[−1/24, 0], [−1/6, 1/8], [5/24, −1/8]].
+#
+# Each column of ∂L/∂X adds up to 0: shifting every row by the same vector changes neither X − μ nor σ, so it cannot
+# change L.
+
+# %%
+Xw, Gw = np.array([[1.0, 2.0], [3.0, 0.0], [5.0, 4.0]]), np.array([[1.0, 0.0], [0.0, 1.0], [1.0, -1.0]])
+dX_by_hand = np.array([[-1 / 24, 0.0], [-1 / 6, 1 / 8], [5 / 24, -1 / 8]])
+mu_w, sigma_w = cf.batch_norm_eecs498_stats(Xw, eps=0.0)
+print("mu =", mu_w, " sigma =", float(sigma_w), " dsigma/dX_1 =", cf.eecs498_dsigma_dXi(Xw, 0, eps=0.0))
+print("dL/dX by hand:\n", dX_by_hand)
+assert np.allclose(mu_w, [3.0, 2.0]) and float(sigma_w) == 4.0
+assert np.allclose(cf.batch_norm_eecs498_backward(Xw, Gw, eps=0.0).dX, dX_by_hand, atol=1e-15)
+assert np.allclose(dX_by_hand.sum(axis=0), 0.0)
+
+# %% [markdown]
+# **Exercise.** Write `batchnorm_sigma_backward(X, g, eps=1e-5)` for the seed's layer (X of shape (n, d), rows are
+# instances, no γ or β): compute μ and the seed's σ = √(Σⱼ ‖Xⱼ − μ‖² + ε) — one number, no 1/n — and return
+# ∂L/∂X = (G − Ḡ)/σ − (X − μ) Σⱼ ⟨Gⱼ, Xⱼ − μ⟩/σ³ (shape (n, d)). The check starts with the worked example above; its
+# hidden cases are a batch of 2, a single feature (d = 1), a wide batch (4 rows, 12 features) and a large ε = 0.5,
+# and it names the plausible slips: σ with the 1/n of a variance, the ∂σ/∂X path (or the ∂μ/∂X path) forgotten, ε
+# outside the square root, one σ per feature, and the usual batch norm's σ = √(var + ε).
+
+# %% [exercise batchnorm_sigma_backward]
+def batchnorm_sigma_backward(X, g, eps=1e-5):
+    """EECS 498 §1.4: Y_i = (X_i − μ)/σ, σ = √(Σ_j ‖X_j − μ‖² + ε) (one number). Returns dL/dX, shape (n, d)."""
+    raise NotImplementedError("write the backward through μ and the seed's σ here")
+
+# %% [solution batchnorm_sigma_backward]
+def batchnorm_sigma_backward(X, g, eps=1e-5):
+    """EECS 498 §1.4: Y_i = (X_i − μ)/σ, σ = √(Σ_j ‖X_j − μ‖² + ε) (one number). Returns dL/dX, shape (n, d)."""
+    d = X - X.mean(axis=0)                                  # X_i − μ
+    sigma = np.sqrt(np.sum(d * d) + eps)                    # the seed's σ: ONE number, no 1/n
+    return (g - g.mean(axis=0)) / sigma - d * np.sum(g * d) / sigma**3
+
+# %%
+check("batchnorm_sigma_backward", batchnorm_sigma_backward)
+
+# %% [markdown]
 # ## The seed's route, for the layer libraries use
 #
 # The seed's way to the gradient — first ∂μ/∂Xᵢ, then ∂σ/∂Xᵢ, then the chain rule — works for the usual layer too,
@@ -243,29 +290,17 @@ assert np.allclose(seed_rule, Xt.grad, atol=1e-12)
 #
 #    and ∂L/∂γ = Σⱼ gⱼ (xⱼ − μ)/σ, ∂L/∂β = Σⱼ gⱼ. With x̂ = (x − μ)/σ this is γ/(mσ)·(m gᵢ − Σⱼ gⱼ − x̂ᵢ Σⱼ gⱼ x̂ⱼ),
 #    the compact form: two derivations, one answer.
-#
-# **Exercise.** Write `batchnorm_sigma_backward(x, gamma, beta, g, eps=1e-5)` for x (N, D) in training mode by this
-# route — compute μ and σ = √(σ² + ε), then the two terms of step 3 — returning `(dx, dgamma, dbeta)`. The hidden
-# cases include a large ε = 0.5 (so ε in the wrong place shows), a batch of 2 and features far from 0, and name
-# two slips: ε added outside the square root, and the unbiased variance (1/(m − 1)).
-
-# %% [exercise batchnorm_sigma_backward]
-def batchnorm_sigma_backward(x, gamma, beta, g, eps=1e-5):
-    """y = γ (x − μ)/σ + β with σ = √(σ² + ε), per feature, training mode. Returns (dL/dx, dL/dγ, dL/dβ)."""
-    raise NotImplementedError("write the backward through σ here")
-
-# %% [solution batchnorm_sigma_backward]
-def batchnorm_sigma_backward(x, gamma, beta, g, eps=1e-5):
-    """y = γ (x − μ)/σ + β with σ = √(σ² + ε), per feature, training mode. Returns (dL/dx, dL/dγ, dL/dβ)."""
-    m = x.shape[0]
-    mu = x.mean(axis=0)
-    d = x - mu
-    sigma = np.sqrt((d * d).mean(axis=0) + eps)                  # √(σ² + ε), biased σ²
-    dx = gamma / sigma * (g - g.mean(axis=0)) - gamma * d / (m * sigma**3) * (g * d).sum(axis=0)
-    return dx, (g * d / sigma).sum(axis=0), g.sum(axis=0)
 
 # %%
-check("batchnorm_sigma_backward", batchnorm_sigma_backward)
+rs = np.random.default_rng(7)  # its own stream, so the later cells draw what they drew before
+xs, gs = rs.normal(size=(6, 3)) * 2 + 1, rs.normal(size=(6, 3))
+gam, bet = rs.normal(size=3) + 1.5, rs.normal(size=3)
+mu_s, d_s = xs.mean(axis=0), xs - xs.mean(axis=0)
+sig_s = np.sqrt((d_s * d_s).mean(axis=0) + 1e-5)                      # √(σ² + ε), biased σ²
+route = gam / sig_s * (gs - gs.mean(axis=0)) - gam * d_s / (6 * sig_s**3) * (gs * d_s).sum(axis=0)
+compact = cf.batch_norm_backward(xs, gam, bet, gs).dx
+print("the seed's route equals the compact form:", np.allclose(route, compact, rtol=1e-12, atol=1e-12))
+assert np.allclose(route, compact, rtol=1e-12, atol=1e-12)
 
 # %% [markdown]
 # ## The seed's σ at test time

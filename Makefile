@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint setup graphviz bench clean
+.PHONY: demo test lint setup graphviz train-data bench clean
 
 setup: $(STAMP) graphviz
 
@@ -20,6 +20,10 @@ $(STAMP): pyproject.toml
 
 graphviz:
 	@bash scripts/ensure-graphviz.sh
+
+# Fashion-MNIST for `microgradnet train fashion-mnist` and the real-data tests (not needed by demo or test).
+train-data: setup
+	@bash scripts/ensure-fashion-mnist.sh
 
 demo: setup
 	$(BIN)/microgradnet demo

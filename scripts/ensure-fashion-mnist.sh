@@ -9,19 +9,9 @@ if have; then
   echo "microgradnet: Fashion-MNIST is installed in $DIR"
   exit 0
 fi
-if command -v apt-get >/dev/null 2>&1; then
-  SUDO=""
-  if [ "$(id -u)" != "0" ]; then
-    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo"; else SUDO="none"; fi
-  fi
-  if [ "$SUDO" != "none" ]; then
-    echo "microgradnet: installing Fashion-MNIST (apt-get install dataset-fashion-mnist) ..."
-    $SUDO apt-get update -qq >/dev/null 2>&1 || true
-    if DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1 && have; then
-      echo "microgradnet: Fashion-MNIST installed in $DIR"
-      exit 0
-    fi
-  fi
+if bash "$(dirname "$0")/apt-install.sh" dataset-fashion-mnist && have; then
+  echo "microgradnet: Fashion-MNIST installed in $DIR"
+  exit 0
 fi
 CACHE="${MICROGRADNET_DATA:-$HOME/.cache/microgradnet}/fashion-mnist"
 cat >&2 <<MSG

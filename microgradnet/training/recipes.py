@@ -28,8 +28,7 @@ DEFAULT_MODEL = {
 
 RECIPES = {
     ("spiral", "mlp"): {**_SGD, "lr": 0.3, "batch_size": 32, "epochs": 300, "hidden": 100},
-    ("playground-spiral", "mlp"): {**_SGD, "lr": 0.03, "batch_size": 10, "epochs": 200, "hidden": [16, 16],
-                                   "activation": "tanh"},
+    ("playground-spiral", "mlp"): {**_SGD, "lr": 0.01, "batch_size": 10, "epochs": 100, "hidden": [32, 32]},
     ("moons", "mlp"): {**_SGD, "lr": 0.1, "batch_size": 32, "epochs": 100, "hidden": 16},
     ("circles", "mlp"): {**_SGD, "lr": 0.1, "batch_size": 32, "epochs": 100, "hidden": 16},
     ("xor", "mlp"): {**_SGD, "lr": 0.1, "batch_size": 32, "epochs": 100, "hidden": 16},

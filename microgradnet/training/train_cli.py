@@ -1,14 +1,19 @@
-"""``microgradnet train DATASET --model MODEL [options]``: train a seed model and write its results to a folder.
+"""``microgradnet train DATASET [--model MODEL] [options]``: train a seed model and write its results to a folder.
+
+With no options the data set's default model is trained with its measured recipe (:mod:`.recipes`, listed by
+``--help``), in float32; every option given overrides the recipe's value.
 
 Writes into ``--out DIR`` (default ``runs/DATASET-MODEL``):
 
 * ``metrics.json`` -- final train / validation / test accuracy (of the best model by validation accuracy), the
-  training seconds, the data source, every hyper-parameter, the per-epoch history, the files written;
+  same for the last epoch's parameters (``last``), the training seconds, the data source, every hyper-parameter
+  and where it came from, the per-epoch history, the files written;
 * ``curves.png`` (loss and accuracy), ``grad_norms.png`` (gradient magnitude per layer), and
   ``decision_boundary.png`` for 2-D data sets / ``filters.png`` for convolutional models;
 * ``best.npz`` (the state at the best epoch) and ``last.npz`` (the latest epoch; ``--resume`` continues from it).
 
-A progress bar per epoch shows the running loss and accuracy (``--no-progress`` to hide it). A diverging run
+A progress bar per epoch shows the running loss and accuracy (``--no-progress`` to hide it); ``--quiet`` hides the
+per-epoch lines but still prints the final summary. A diverging run
 (NaN/inf loss) stops with a message, exit status 1, and keeps the last good checkpoints.
 """
 

@@ -3,11 +3,13 @@
 ``atomic_write_bytes`` writes to a temporary file in the target's folder, flushes it to disk, gives it the
 permissions a plain ``open(path, "w")`` would (0666 less the umask; ``mkstemp`` alone would leave 0600) and only
 then ``os.replace``-s it onto the target. A crash or an error never leaves a half-written file, and a reader sees
-either the old file or the new one.
+either the old file or the new one. A process killed between the two steps leaves its temporary
+(``.NAME.XXXXXXXX.tmp``); :func:`remove_stale_temporaries` clears them when the next run starts.
 """
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
 from pathlib import Path
@@ -40,3 +42,28 @@ def atomic_write_bytes(path, payload, *, make_dirs: bool = True) -> Path:
             pass
         raise
     return path
+
+
+def temporaries(folder, name: str) -> list[Path]:
+    """The temporary files :func:`atomic_write_bytes` made for ``folder/name`` and never renamed (``.NAME.*.tmp``):
+    what a process killed mid-write leaves behind."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob(f".{glob.escape(name)}.*.tmp") if p.is_file())
+
+
+def remove_stale_temporaries(folder, names) -> list[Path]:
+    """Delete the temporaries of ``folder/name`` for each of ``names`` (see :func:`temporaries`); returns them.
+
+    Only for a folder no other process is writing to at the same time (the ``train`` command holds a lock).
+    """
+    removed = []
+    for name in names:
+        for p in temporaries(folder, name):
+            try:
+                p.unlink()
+            except FileNotFoundError:
+                continue
+            removed.append(p)
+    return removed

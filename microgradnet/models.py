@@ -25,6 +25,7 @@ identical architecture (what the checkpoint loader does). ``model.loss_name`` is
 from __future__ import annotations
 
 import difflib
+import inspect
 import math
 import numbers
 
@@ -306,9 +307,10 @@ def build_model(name: str, **config) -> SeedModel:
     return MODELS[name](**config)
 
 
-def model_for_data(name: str, input_shape, n_classes: int, hidden=None, dropout=0.0, batch_norm=False,
-                   dtype=None, **extra) -> SeedModel:
-    """Build model ``name`` for samples of ``input_shape`` (without the batch axis) and ``n_classes`` classes.
+def model_config_for_data(name: str, input_shape, n_classes: int, hidden=None, dropout=0.0, batch_norm=False,
+                          dtype=None, **extra) -> dict:
+    """The constructor arguments of model ``name`` for samples of ``input_shape`` (without the batch axis) and
+    ``n_classes`` classes (what :func:`model_for_data` builds; :func:`state_size` sizes it without building).
 
     ``hidden``: the hidden width (``logistic``/``svm``: 0 = no hidden layer, the default; ``twolayer``: default
     100; ``mlp``: an int or a list, default [100]; ``cnn``: the fully connected layer, default 128; ``vgg11``:
@@ -339,18 +341,101 @@ def model_for_data(name: str, input_shape, n_classes: int, hidden=None, dropout=
                 kw["dropout"] = dropout
             if hidden is not None:
                 kw["classifier_hidden"] = hidden
-        return cls(**kw, **extra)
+        return {**kw, **extra}
     if name in ("logistic", "svm"):
-        return cls(d, hidden=0 if hidden is None else hidden, dtype=dtype, **extra)
+        return dict(in_features=d, hidden=0 if hidden is None else hidden, dtype=dtype, **extra)
     if name == "softmax":
         if hidden:
             raise ValueError("model 'softmax' has no hidden layer; use 'twolayer' (or 'mlp') for --hidden")
-        return cls(d, n_classes=n_classes, dtype=dtype, **extra)
+        return dict(in_features=d, n_classes=n_classes, dtype=dtype, **extra)
     kw = dict(n_classes=n_classes, dropout=dropout, batch_norm=batch_norm, dtype=dtype)
     if hidden is not None:
         kw["hidden"] = hidden
-    return cls(d, **kw, **extra)
+    return dict(in_features=d, **kw, **extra)
+
+
+
+
+def model_for_data(name: str, input_shape, n_classes: int, hidden=None, dropout=0.0, batch_norm=False,
+                   dtype=None, **extra) -> SeedModel:
+    """Build model ``name`` for samples of ``input_shape`` and ``n_classes`` classes: ``MODELS[name]`` with the
+    arguments of :func:`model_config_for_data` (see there)."""
+    config = model_config_for_data(name, input_shape, n_classes, hidden, dropout, batch_norm, dtype, **extra)
+    return MODELS[name](**config)
+
+
+# ------------------------------------------------------------------------------------------------ size without building
+def _dense(n_in, n_out, bias=True, batch_norm=False):
+    """Scalars of Linear(n_in, n_out) [+ BatchNorm(n_out): γ, β, running mean and var, num_batches_tracked]."""
+    return n_in * n_out + (n_out if bias else 0) + (4 * n_out + 1 if batch_norm else 0)
+
+
+def _mlp_size(in_features, hidden, n_classes, batch_norm):
+    total, width = 0, in_features
+    for h in hidden:
+        total += _dense(width, h, batch_norm=batch_norm)
+        width = h
+    return total + _dense(width, n_classes)
+
+
+def state_size(name: str, **config) -> int:
+    """How many scalars ``build_model(name, **config).state_dict()`` holds (parameters and buffers), computed
+    from the configuration alone -- nothing is allocated, so a configuration read from a file can be judged
+    before it is built (``hidden=[100000, 100000]`` is 10¹⁰ scalars, 74.5 GiB in float64).
+
+    Arguments are checked as the constructor checks them (ValueError naming the model). The figure equals
+    ``sum(t.numel() for t in model.state_dict().values())``; a test pins that for every model.
+    """
+    if name not in MODELS:
+        raise _unknown(name, MODELS, "model")
+    cls = MODELS[name]
+    sig = inspect.signature(cls.__init__)
+    try:
+        bound = sig.bind(None, **config)
+    except TypeError as err:
+        raise ValueError(f"{cls.__name__}: {err}") from None
+    bound.apply_defaults()
+    c = bound.arguments
+    owner = cls.__name__
+    if name in ("logistic", "svm"):
+        d, h = _int(c["in_features"], "in_features", owner), _int(c["hidden"], "hidden", owner, minimum=0)
+        return _dense(d, h) + _dense(h, 1) if h else _dense(d, 1)
+    if name == "softmax":
+        return _dense(_int(c["in_features"], "in_features", owner), _int(c["n_classes"], "n_classes", owner, 2))
+    if name in ("mlp", "twolayer"):
+        hidden = c["hidden"]
+        hidden = [hidden] if isinstance(hidden, numbers.Integral) else list(hidden)
+        return _mlp_size(_int(c["in_features"], "in_features", owner), [_int(h, "hidden size", owner) for h in hidden],
+                         _int(c["n_classes"], "n_classes", owner, 2), bool(c["batch_norm"]))
+    bn = bool(c["batch_norm"])
+    n_classes = _int(c["n_classes"], "n_classes", owner, 2)
+    c_in = _int(c["in_channels"], "in_channels", owner)
+    if name == "cnn":
+        channels = c["channels"]
+        channels = [channels] * 2 if isinstance(channels, numbers.Integral) else list(channels)
+        if len(channels) != 2:
+            raise ValueError(f"CNN: channels must be two ints (c1, c2), got {channels!r}")
+        k = _int(c["kernel_size"], "kernel_size", owner)
+        side = (_int(c["image_size"], "image_size", owner, minimum=4) // 2) // 2
+        total = 0
+        for ch in (_int(v, "channels", owner) for v in channels):
+            total += _dense(c_in * k * k, ch, bias=not bn, batch_norm=bn)
+            c_in = ch
+        hidden = _int(c["hidden"], "hidden", owner)
+        return total + _dense(c_in * side * side, hidden, bias=not bn, batch_norm=bn) + _dense(hidden, n_classes)
+    width = c["width"]  # vgg11
+    if isinstance(width, bool) or not isinstance(width, numbers.Real) or not 0 < width < math.inf:
+        raise ValueError(f"VGG11: width must be a finite number > 0, got {width!r}")
+    total = 0
+    for v in VGG11_CONFIG:
+        if v != "M":
+            ch = max(1, int(math.ceil(v * width)))
+            total += _dense(c_in * 9, ch, batch_norm=bn)
+            c_in = ch
+    h = _int(c["classifier_hidden"], "classifier_hidden", owner, minimum=0)
+    return total + (_dense(c_in, h) + _dense(h, h) + _dense(h, n_classes) if h else _dense(c_in, n_classes))
 
 
 __all__ = ["ACTIVATIONS", "CNN", "MLP", "MODELS", "VGG11", "VGG11_CONFIG", "BinarySVM", "LogisticRegression",
-           "SeedModel", "SoftmaxRegression", "TwoLayerNet", "build_model", "model_for_data"]
+           "SeedModel", "SoftmaxRegression", "TwoLayerNet", "build_model", "model_config_for_data", "model_for_data",
+           "state_size"]

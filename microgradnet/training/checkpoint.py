@@ -11,8 +11,11 @@ Layout of the file (a numpy ``.npz``, i.e. a zip of ``.npy`` arrays)::
     history/<name>      loss per iteration, accuracies per epoch ...
 
 Writing goes to a temporary file in the same folder, then ``os.replace`` -- a crash never leaves a half-written
-checkpoint under the real name. Reading uses ``np.load(allow_pickle=False)``, so no code is ever executed from a
-file, and checks the format, the listed members and their shapes/dtypes before anything is used. Every problem
+checkpoint under the real name. Reading parses the zip and each ``.npy`` header itself (numbers only, never
+pickle, so no code is ever executed from a file) and checks before inflating anything: the metadata member's
+size, the format, the listed members, each member's declared size against the shape and dtype the metadata gives
+it, and the total against the memory available. A model is rebuilt from the metadata only when its configuration
+holds no more scalars than the file's arrays (see :func:`~microgradnet.models.state_size`). Every problem
 raises :class:`CheckpointError` naming the file and what was expected.
 """
 
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import zipfile
 import zlib
 from pathlib import Path
@@ -32,6 +36,9 @@ from ..fileio import atomic_write_bytes
 FORMAT = "microgradnet-checkpoint"
 VERSION = 1
 META_KEY = "__meta__"
+MAX_META_BYTES = 64 << 20  # the JSON metadata member; histories are arrays, so real metadata is a few KB
+_NPY_MIN_HEADER, _NPY_MAX_HEADER = 16, 65_536 + 12  # .npy: magic, version, header length, the header dict
+_CHUNK = 1 << 20
 
 
 class CheckpointError(ValueError):
@@ -92,58 +99,161 @@ def save_checkpoint(path, arrays: dict, meta: dict) -> Path:
     return atomic_write_bytes(path, buf.getvalue())
 
 
-def read_checkpoint(path) -> Checkpoint:
-    """Read and check a checkpoint file (see the module docstring). Raises :class:`CheckpointError`."""
+def read_checkpoint(path, max_bytes: int | None = None) -> Checkpoint:
+    """Read and check a checkpoint file (see the module docstring). Raises :class:`CheckpointError`.
+
+    Nothing is inflated before it is checked: the metadata member is read first (at most
+    :data:`MAX_META_BYTES`), then every member's declared size is compared with what the metadata's shape and
+    dtype need, and the total with ``max_bytes`` (default: the memory available, see
+    :func:`~.memory.available_bytes`) -- so a small zip bomb is refused, with its figures, before it is read.
+    """
     path = Path(path)
     where = f"checkpoint {path}"
     if not path.is_file():
         raise CheckpointError(f"{where}: no such file")
     try:
-        z = np.load(path, allow_pickle=False)
-        if not isinstance(z, np.lib.npyio.NpzFile):
-            raise CheckpointError(f"{where}: this is a single .npy array, not a microgradnet checkpoint (.npz)")
-        with z:
-            arrays = {k: z[k] for k in z.files}
+        meta, arrays = _read_members(path, where, max_bytes)
     except CheckpointError:
         raise
-    except ValueError as err:
-        if "pickle" in str(err):
-            raise CheckpointError(f"{where}: refused: the file needs pickle to load (not a microgradnet "
-                                  f"checkpoint, or tampered with); pickled data is never loaded ({err})") from None
-        raise CheckpointError(f"{where}: unreadable ({err})") from None
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError) as err:
+    except MemoryError:
+        raise CheckpointError(f"{where}: refused: reading it ran out of memory") from None
+    except RecursionError:
+        raise CheckpointError(f"{where}: its metadata is nested too deeply to be a microgradnet checkpoint") from None
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError, ValueError, TypeError) as err:
         raise CheckpointError(f"{where}: damaged or truncated ({type(err).__name__}: {err})") from None
-    if META_KEY not in arrays:
-        raise CheckpointError(f"{where}: no '{META_KEY}' member; not a microgradnet checkpoint "
-                              f"(members: {sorted(arrays)[:8]})")
-    raw = arrays.pop(META_KEY)
-    if raw.shape != () or raw.dtype.kind != "U":
-        raise CheckpointError(f"{where}: '{META_KEY}' must be a JSON string, got an array {raw.dtype} {raw.shape}")
+    return Checkpoint(str(path), meta, arrays)
+
+
+def _not_a_zip(head: bytes, where: str) -> str:
+    """Why a file that does not start like a zip archive is not a checkpoint, in words."""
+    if head.startswith(b"\x93NUMPY"):
+        return f"{where}: this is a single .npy array, not a microgradnet checkpoint (.npz)"
+    if head[:1] == b"\x80":
+        return f"{where}: this is a Python pickle, not a microgradnet checkpoint (.npz); pickled data is never loaded"
+    if not head:
+        return f"{where}: the file is empty, not a microgradnet checkpoint (.npz, a zip archive)"
     try:
-        meta = json.loads(str(raw))
-    except json.JSONDecodeError as err:
-        raise CheckpointError(f"{where}: metadata is not valid JSON ({err})") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise CheckpointError(f"{where}: not a microgradnet checkpoint (format "
-                              f"{meta.get('format') if isinstance(meta, dict) else None!r}, expected {FORMAT!r})")
-    if not isinstance(meta.get("version"), int) or meta["version"] > VERSION:
-        raise CheckpointError(f"{where}: format version {meta.get('version')!r}; this microgradnet reads up to "
-                              f"version {VERSION}")
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and all(c.isprintable() or c in "\t\r\n" for c in text):
+        return (f"{where}: this is a text file (it starts {text[:40]!r}), not a microgradnet checkpoint "
+                "(.npz, a zip archive)")
+    return f"{where}: not a microgradnet checkpoint (.npz, a zip archive): it starts with bytes {head[:8]!r}"
+
+
+def _npy_header(fh, name: str, where: str):
+    """(shape, fortran_order, dtype) from the header of the ``.npy`` member open in ``fh``."""
+    version = np.lib.format.read_magic(fh)
+    if version not in ((1, 0), (2, 0)):
+        raise CheckpointError(f"{where}: member {name!r} is .npy format version {version}; expected 1.0 or 2.0")
+    read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    shape, fortran, dtype = read(fh)
+    if dtype.hasobject:
+        raise CheckpointError(f"{where}: refused: member {name!r} holds pickled Python objects (not a microgradnet "
+                              "checkpoint, or tampered with); pickled data is never loaded")
+    return shape, fortran, dtype
+
+
+def _read_npy(zf, info, name, shape, dtype, where) -> np.ndarray:
+    """Read one member into a fresh array, after checking its header against ``shape``/``dtype`` (metadata's)."""
+    with zf.open(info) as fh:
+        found_shape, fortran, found_dtype = _npy_header(fh, name, where)
+        if list(found_shape) != list(shape) or found_dtype.str != dtype.str:
+            raise CheckpointError(f"{where}: array {name!r} is {found_dtype.str} {tuple(found_shape)}, the metadata "
+                                  f"says {dtype.str} {tuple(shape)}")
+        out = np.empty(shape, dtype=dtype, order="F" if fortran else "C")
+        view = memoryview(out.reshape(-1, order="A").view(np.uint8))
+        pos = 0
+        while pos < out.nbytes:
+            block = fh.read(min(_CHUNK, out.nbytes - pos))
+            if not block:
+                raise CheckpointError(f"{where}: array {name!r} is truncated: {pos} of {out.nbytes} data bytes")
+            view[pos:pos + len(block)] = block
+            pos += len(block)
+        if fh.read(1):
+            raise CheckpointError(f"{where}: array {name!r} has more data than its shape {tuple(shape)} needs")
+    return out
+
+
+def _listed_arrays(meta: dict, where: str) -> dict:
+    """The metadata's ``arrays`` table checked: name → (shape, dtype), numbers only."""
     listed = meta.get("arrays")
     if not isinstance(listed, dict):
         raise CheckpointError(f"{where}: metadata has no 'arrays' table")
-    missing = sorted(set(listed) - set(arrays))
-    extra = sorted(set(arrays) - set(listed))
-    if missing or extra:
-        raise CheckpointError(f"{where}: members do not match the metadata (missing {missing}, unlisted {extra})")
-    for k, (shape, dtype) in listed.items():
-        a = arrays[k]
-        if list(a.shape) != list(shape) or a.dtype.str != dtype:
-            raise CheckpointError(f"{where}: array {k!r} is {a.dtype.str} {a.shape}, the metadata says {dtype} "
-                                  f"{tuple(shape)}")
-        if a.dtype.kind not in "biuf":
-            raise CheckpointError(f"{where}: array {k!r} has dtype {a.dtype}; only numbers are accepted")
-    return Checkpoint(str(path), meta, arrays)
+    out = {}
+    for name, entry in listed.items():
+        ok = isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], list) and isinstance(entry[1], str)
+        ok = ok and all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d < 2 ** 63 for d in entry[0])
+        if not ok or len(entry[0]) > 32:
+            raise CheckpointError(f"{where}: metadata entry for array {name!r} must be [shape, dtype], got "
+                                  f"{str(entry)[:80]}")
+        try:
+            dtype = np.dtype(entry[1])
+        except TypeError:
+            raise CheckpointError(f"{where}: array {name!r} has an unknown dtype {entry[1]!r}") from None
+        if dtype.kind not in "biuf" or dtype.str != entry[1]:
+            raise CheckpointError(f"{where}: array {name!r} has dtype {entry[1]!r}; only numbers are accepted")
+        out[name] = (tuple(entry[0]), dtype)
+    return out
+
+
+def _read_members(path: Path, where: str, max_bytes: int | None):
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+    if not head.startswith(b"PK"):
+        raise CheckpointError(_not_a_zip(head, where))
+    with zipfile.ZipFile(path) as zf:
+        infos = {}
+        for info in zf.infolist():
+            if not info.filename.endswith(".npy") or info.filename in infos:
+                raise CheckpointError(f"{where}: member {info.filename!r} is not a single .npy array; not a "
+                                      "microgradnet checkpoint")
+            infos[info.filename] = info
+        meta_info = infos.pop(META_KEY + ".npy", None)
+        if meta_info is None:
+            raise CheckpointError(f"{where}: no '{META_KEY}' member; not a microgradnet checkpoint "
+                                  f"(members: {sorted(infos)[:8]})")
+        if meta_info.file_size > MAX_META_BYTES:
+            raise CheckpointError(f"{where}: refused: its metadata member declares {meta_info.file_size:,} bytes; "
+                                  f"a microgradnet checkpoint's is at most {MAX_META_BYTES:,}")
+        with zf.open(meta_info) as mfh:
+            shape, _, dtype = _npy_header(mfh, META_KEY, where)
+            if shape != () or dtype.kind != "U":
+                raise CheckpointError(f"{where}: '{META_KEY}' must be a JSON string, got an array {dtype} {shape}")
+        raw = _read_npy(zf, meta_info, META_KEY, (), dtype, where)
+        try:
+            meta = json.loads(str(raw))
+        except json.JSONDecodeError as err:
+            raise CheckpointError(f"{where}: metadata is not valid JSON ({err})") from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise CheckpointError(f"{where}: not a microgradnet checkpoint (format "
+                                  f"{meta.get('format') if isinstance(meta, dict) else None!r}, expected {FORMAT!r})")
+        if not isinstance(meta.get("version"), int) or meta["version"] > VERSION:
+            raise CheckpointError(f"{where}: format version {meta.get('version')!r}; this microgradnet reads up to "
+                                  f"version {VERSION}")
+        listed = _listed_arrays(meta, where)
+        members = {k[:-len(".npy")]: info for k, info in infos.items()}
+        missing, extra = sorted(set(listed) - set(members)), sorted(set(members) - set(listed))
+        if missing or extra:
+            raise CheckpointError(f"{where}: members do not match the metadata (missing {missing}, unlisted {extra})")
+        total = 0
+        for name, (shape, dtype) in listed.items():
+            nbytes = math.prod(shape) * dtype.itemsize
+            declared = members[name].file_size
+            if not nbytes + _NPY_MIN_HEADER <= declared <= nbytes + _NPY_MAX_HEADER:
+                raise CheckpointError(f"{where}: refused: member {name!r} declares {declared:,} bytes, but the "
+                                      f"metadata's {dtype.str} {shape} needs {nbytes:,} (plus a header of at most "
+                                      f"{_NPY_MAX_HEADER:,})")
+            total += nbytes
+        from .memory import available_bytes, format_bytes
+        limit = available_bytes() if max_bytes is None else max_bytes
+        if limit is not None and total > limit:
+            raise CheckpointError(f"{where}: refused: its arrays need {format_bytes(total)} of memory; "
+                                  f"{format_bytes(limit)} is available")
+        arrays = {name: _read_npy(zf, members[name], name, shape, dtype, where)
+                  for name, (shape, dtype) in listed.items()}
+    return meta, arrays
 
 
 # ---------------------------------------------------------------------------------------------------- packing
@@ -213,7 +323,7 @@ def load_model(path, which: str = "model"):
     ``which``: ``"model"`` (the state when the file was written) or ``"best"`` (the best parameters by
     validation accuracy, if the checkpoint has them). Returns ``(model, checkpoint)``.
     """
-    from ..models import MODELS, build_model
+    from ..models import MODELS, build_model, state_size
 
     ck = read_checkpoint(path)
     desc = ck.meta.get("model", {})
@@ -222,8 +332,16 @@ def load_model(path, which: str = "model"):
         raise CheckpointError(f"checkpoint {path}: the model cannot be rebuilt: its metadata names {name!r} (class "
                               f"{desc.get('class')!r}); known seed models: {', '.join(MODELS)}. Build the model "
                               "yourself and use Solver.load_checkpoint")
+    config = desc.get("config", {})
     try:
-        model = build_model(name, **desc.get("config", {}))
+        if not isinstance(config, dict):
+            raise TypeError(f"the config must be a JSON object, got {type(config).__name__}")
+        need = state_size(name, **config)
+        have = sum(a.size for a in ck.group("model").values())
+        if need > have:  # the file bounds the model: refuse before building what the arrays could not fill
+            raise ValueError(f"that configuration holds {need:,} scalars, the file's model arrays only {have:,}; "
+                             "nothing was built")
+        model = build_model(name, **config)
     except (TypeError, ValueError) as err:
         raise CheckpointError(f"checkpoint {path}: cannot rebuild model {name!r} from its config "
                               f"{desc.get('config')}: {err}") from None

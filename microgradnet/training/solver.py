@@ -23,12 +23,14 @@ and on the validation set. Recorded:
   better val accuracy replaces it, so ties keep the earlier epoch). After ``train()`` the model holds
   ``best_params``, as the starter code does.
 
-Checkpoints (``checkpoint_dir``): ``last.npz`` after every epoch and ``best.npz`` whenever val accuracy improves;
-each holds the complete training state (parameters, buffers, optimiser and scheduler state, RNG states,
+Checkpoints (``checkpoint_dir``): ``last.npz`` after every epoch and then ``best.npz`` whenever val accuracy
+improves; each holds the complete training state (parameters, buffers, optimiser and scheduler state, RNG states,
 histories, the best parameters), see :mod:`.checkpoint`. ``load_checkpoint(path)`` restores it, and ``train()``
 then continues to ``num_epochs`` along exactly the trajectory an uninterrupted run with the same seed takes
 (the shuffling generator, the train-accuracy subsampling generator and :func:`microgradnet.generator`, which
-draws dropout masks, are all restored).
+draws dropout masks, are all restored). ``last.npz`` records the best epoch, and ``train()`` first rewrites
+``best.npz`` if a kill between the two writes left it older (:meth:`Solver.repair_best_checkpoint`) and removes the
+temporaries killed writes left, so the two files always agree once training runs again.
 
 Divergence: if a batch's loss or any gradient is NaN or infinite, training stops with :class:`DivergenceError`.
 The solver (model, optimiser, schedule, RNGs, histories) is rolled back to the end of the last completed epoch
@@ -47,6 +49,7 @@ import numpy as np
 
 from ..data import DataLoader
 from ..engine import no_grad
+from ..fileio import remove_stale_temporaries
 from ..optim import ExponentialLR, LRScheduler, Optimizer, make_optimizer
 from ..tensor import Tensor
 from ..tensor import generator as global_generator
@@ -54,6 +57,8 @@ from . import checkpoint as ck
 from .losses import BINARY_LOSSES, get_loss, predict
 from .progress import make_bar, write_line
 from .regularization import check_regularization, penalty
+
+CHECKPOINT_FILES = ("last.npz", "best.npz")
 
 
 class DivergenceError(FloatingPointError):
@@ -250,9 +255,16 @@ class Solver:
         return float(self.optimizer.param_groups[0]["lr"])
 
     def train(self):
-        """Run epochs ``self.epoch + 1 … num_epochs``; afterwards the model holds the best parameters."""
+        """Run epochs ``self.epoch + 1 … num_epochs``; afterwards the model holds the best parameters.
+
+        With a ``checkpoint_dir`` it first removes the temporaries a killed write left there and makes ``best.npz``
+        hold the epoch the training state names as best (:meth:`repair_best_checkpoint`).
+        """
         if self._last_good is None:
             self._last_good = self._state()
+        if self.checkpoint_dir is not None:
+            remove_stale_temporaries(self.checkpoint_dir, CHECKPOINT_FILES)
+            self.repair_best_checkpoint()
         t_all = time.perf_counter()
         try:
             while self.epoch < self.num_epochs:
@@ -415,6 +427,39 @@ class Solver:
         self.sub_rng.bit_generator.state = rng["subsample"]
         global_generator().bit_generator.state = rng["global"]
 
+    def _best_file_agrees(self, path: Path) -> bool:
+        try:
+            c = ck.read_checkpoint(path)
+        except ck.CheckpointError:
+            return False
+        model = c.group("model")
+        return (c.meta.get("epoch") == self.best_epoch and model.keys() == self.best_params.keys()
+                and all(np.array_equal(model[k], v) and model[k].dtype == np.asarray(v).dtype
+                        for k, v in self.best_params.items()))
+
+    def repair_best_checkpoint(self) -> bool:
+        """Make ``checkpoint_dir/best.npz`` hold the best epoch this solver's state records; True if it rewrote it.
+
+        Each epoch writes ``last.npz`` and then, if validation accuracy improved, ``best.npz``, both from one state.
+        A process killed between the two leaves ``last.npz`` saying "best is this epoch" beside an older
+        ``best.npz``; resuming from ``last.npz`` restores the best accuracy, so the epoch would never be written
+        again. This writes it: the state itself when the best epoch is the current one (the file an uninterrupted
+        run writes), else -- only if ``best.npz`` was removed or replaced by hand -- a model file (``kind``
+        ``"model"``) with the best parameters and that epoch's number.
+        """
+        if self.checkpoint_dir is None or not self.best_epoch or self.best_params is None:
+            return False
+        path = self.checkpoint_dir / "best.npz"
+        if self._best_file_agrees(path):
+            return False
+        if self.best_epoch == self.epoch:
+            self.save_checkpoint(path, state=self._last_good)
+        else:
+            meta = {"kind": "model", "model": ck.model_description(self.model), "epoch": self.best_epoch,
+                    "best_epoch": self.best_epoch, "best_val_acc": self.best_val_acc, "user": self.metadata}
+            ck.save_checkpoint(path, {f"model/{k}": v for k, v in self.best_params.items()}, meta)
+        return True
+
     def save_checkpoint(self, path, state=None) -> Path:
         """Write the complete training state to ``path`` (atomically)."""
         arrays, meta = state if state is not None else self._state()
@@ -429,6 +474,21 @@ class Solver:
         """
         c = ck.read_checkpoint(path)
         where = f"checkpoint {path}"
+        try:
+            self._check_fits(c, where)
+        except (KeyError, TypeError, AttributeError, IndexError) as err:
+            raise ck.CheckpointError(f"{where}: malformed training state ({type(err).__name__}: {err}); nothing was "
+                                     "changed") from None
+        backup = self._state()
+        try:
+            self._apply_state(c.arrays, c.meta)
+        except (ValueError, KeyError, TypeError, RuntimeError, AttributeError, IndexError) as err:
+            self._apply_state(*backup)
+            raise ck.CheckpointError(f"{where}: does not fit this solver ({err}); nothing was changed") from None
+        self._last_good = self._state()
+
+    def _check_fits(self, c, where):
+        """Refuse (CheckpointError) a checkpoint whose model, optimiser, scheduler or histories are not this one's."""
         meta = c.meta
         if meta.get("kind") != "solver":
             raise ck.CheckpointError(f"{where}: holds a {meta.get('kind')!r}, not a Solver's training state; "
@@ -457,13 +517,6 @@ class Solver:
                    if k not in c.group("history")]
         if missing or "rng" not in meta:
             raise ck.CheckpointError(f"{where}: incomplete training state (missing {missing or ['rng']})")
-        backup = self._state()
-        try:
-            self._apply_state(c.arrays, meta)
-        except (ValueError, KeyError, TypeError, RuntimeError) as err:
-            self._apply_state(*backup)
-            raise ck.CheckpointError(f"{where}: does not fit this solver ({err}); nothing was changed") from None
-        self._last_good = self._state()
 
 
 def predict_scores(model, X: np.ndarray, batch_size: int = 256) -> np.ndarray:

@@ -20,6 +20,7 @@ per-epoch lines but still prints the final summary. A diverging run
 from __future__ import annotations
 
 import argparse
+import math
 import platform
 import sys
 import time
@@ -53,8 +54,8 @@ def _non_negative_float(text):
         v = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-    if not v >= 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {v}")
+    if not 0 <= v < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {v}")
     return v
 
 
@@ -210,16 +211,36 @@ def write_json(path: Path, obj) -> None:
 
 
 def run(args) -> int:
+    """The command; an OSError (a read-only or full disk) or MemoryError anywhere is one line and exit status 2."""
+    try:
+        return _run(args)
+    except OSError as err:
+        where = f": {err.filename}" if err.filename else ""
+        print(f"microgradnet train: {err.strerror or err}{where}", file=sys.stderr)
+    except MemoryError as err:
+        print(f"microgradnet train: ran out of memory ({err or 'MemoryError'}); try a smaller model, batch or "
+              "data set", file=sys.stderr)
+    return 2
+
+
+def _run(args) -> int:
     import microgradnet as mg
 
-    from ..models import model_for_data
+    from ..models import MODELS, model_config_for_data
     from .datasets import load_dataset
     from .losses import predict
     from .solver import DivergenceError, Solver, predict_scores
+    from .validate import check_finite, check_training_memory, prepare_output
 
     model_name, cfg, origin = _settings(args)
     args.model = model_name
     out = args.out or Path("runs") / f"{args.dataset}-{model_name}"
+    try:  # before any work: finite numbers, a folder the results can be written to
+        check_finite(args)
+        prepare_output(out)
+    except ValueError as err:
+        print(f"microgradnet train: {err}", file=sys.stderr)
+        return 2
     try:
         ds = load_dataset(args.dataset, seed=args.seed, n_samples=args.n_samples, n_train=args.n_train,
                           data_root=args.data_root, download=not args.no_download,
@@ -244,8 +265,11 @@ def run(args) -> int:
             raise ValueError("--channels / --kernel-size are cnn options; --width is a vgg11 option")
         if "activation" in extra and model_name not in ("mlp", "twolayer"):
             raise ValueError(f"--activation applies to mlp and twolayer, not {model_name!r}")
-        model = model_for_data(model_name, ds.input_shape, ds.n_classes, hidden=cfg["hidden"], dropout=args.dropout,
-                               batch_norm=cfg["batch_norm"], dtype=args.dtype, **extra)
+        config = model_config_for_data(model_name, ds.input_shape, ds.n_classes, hidden=cfg["hidden"],
+                                       dropout=args.dropout, batch_norm=cfg["batch_norm"], dtype=args.dtype, **extra)
+        check_training_memory(model_name, config, optimizer=cfg["optimizer"], momentum=cfg["momentum"],
+                              where=f"--model {model_name}")
+        model = MODELS[model_name](**config)
         solver = Solver(model, ds.split, optimizer=cfg["optimizer"], optim_config=_optim_config(cfg, args.weight_decay),
                         lr_decay=cfg["lr_decay"], batch_size=cfg["batch_size"], num_epochs=cfg["epochs"],
                         num_train_samples=args.num_train_samples, checkpoint_dir=out, seed=args.seed,

@@ -1,0 +1,336 @@
+"""Faults and hostile files (issue 13): one section per numbered item of the issue, each with its reproducer.
+
+Item 1 (per-thread grad mode) and item 6 (Value/Tensor agreement, copies) are tested in ``test_faults_engine.py``.
+Hostile files are built here from small generated data; where a test must show that memory stays bounded it runs
+the reader in a subprocess under ``RLIMIT_AS`` (address space) so a regression fails instead of swapping.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from microgradnet.cli import main
+from microgradnet.models import MLP, build_model, state_size
+from microgradnet.training import checkpoint as ck
+from microgradnet.training.evaluate_cli import evaluate
+
+ROOT = Path(__file__).resolve().parents[1]
+GiB = 1 << 30
+
+
+def run_limited(code: str, limit: int = GiB, cwd=None, timeout=120) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh interpreter whose address space is capped at ``limit`` bytes."""
+    prelude = f"import resource\nresource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))\n"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code)], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=timeout)
+
+
+# ================================================================================================================
+# 2. Checkpoints that cannot disagree
+# ================================================================================================================
+# 3 epochs of this run: validation accuracy improves, improves, falls (0.463, 0.523, 0.507), so the best epoch (2)
+# is not the last one -- the case in which a stale best.npz used to survive resume for good.
+TRAIN = ["train", "spiral", "--model", "mlp", "--hidden", "8", "--lr", "0.01", "--batch-size", "32", "--epochs", "3",
+         "--no-progress", "--quiet", "--no-plots"]
+
+# Forks one child per boundary from a process that has imported microgradnet once. A boundary is each step of
+# fileio.atomic_write_bytes that changes what is on disk: before the temporary is made (mkstemp), with the
+# temporary complete but not renamed (os.replace), and after the rename. The k-th boundary ends the child with
+# os._exit(99) -- no cleanup, no finally blocks, as a SIGKILL would.
+KILL_DRIVER = r"""
+import json, os, sys, tempfile
+from microgradnet.cli import main
+
+argv, outs = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+real_mkstemp, real_replace = tempfile.mkstemp, os.replace
+count, kill_at = [0], [0]
+
+def boundary():
+    count[0] += 1
+    if count[0] == kill_at[0]:
+        os._exit(99)
+
+def mkstemp(*a, **kw):
+    boundary()
+    return real_mkstemp(*a, **kw)
+
+def replace(src, dst):
+    boundary()
+    real_replace(src, dst)
+    boundary()
+
+tempfile.mkstemp, os.replace = mkstemp, replace
+
+def child(args, k):
+    pid = os.fork()
+    if pid == 0:
+        kill_at[0] = k
+        sys.stdout = sys.stderr = open(os.devnull, "w")
+        code = main(args)
+        sys.stdout.flush()
+        os._exit(100 + code)  # 100: finished normally; count[0] boundaries passed
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+results = []
+for k, out in enumerate(outs, start=1):
+    killed = child(argv + ["--out", out], k)
+    resumed = child(argv + ["--out", out, "--resume"], 0)
+    fresh = child(argv + ["--out", out], 0) if resumed != 100 else None
+    results.append([k, killed, resumed, fresh])
+# the number of boundaries in a whole run, counted in a child that is not killed
+pid = os.fork()
+if pid == 0:
+    main(argv + ["--out", outs[0] + "-count"])
+    os._exit(min(count[0], 250))
+results.append(["count", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])])
+print(json.dumps(results))
+"""
+
+
+def _agree(out: Path, reference: dict):
+    """metrics.json, last.npz, best.npz and `evaluate` tell one story, the uninterrupted run's."""
+    m = json.loads((out / "metrics.json").read_text())
+    last, best = ck.read_checkpoint(out / "last.npz"), ck.read_checkpoint(out / "best.npz")
+    assert m["best_epoch"] == last.meta["best_epoch"] == best.meta["epoch"] == reference["best_epoch"]
+    assert last.meta["epoch"] == m["epochs_run"] == 3
+    last_best, best_model = last.group("best"), best.group("model")
+    assert last_best.keys() == best_model.keys()
+    for k, v in last_best.items():
+        np.testing.assert_array_equal(best_model[k], v)
+    r = evaluate(out)
+    assert r["epoch"] == m["best_epoch"] and r["accuracy"] == m["test_acc"] == reference["test_acc"]
+    assert m["history"] == reference["history"]
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_kill_at_every_write_boundary_then_resume_leaves_files_that_agree(tmp_path):
+    ref_dir = tmp_path / "reference"
+    assert main(TRAIN + ["--out", str(ref_dir)]) == 0
+    reference = json.loads((ref_dir / "metrics.json").read_text())
+    assert reference["history"]["val_acc"][2] < reference["history"]["val_acc"][1]  # the scenario described above
+    assert reference["best_epoch"] == 2
+    # writes: the probe of --out, last1 best1 last2 best2 last3 metrics.json = 7, three boundaries each but the
+    # probe's one (it is removed, not renamed)
+    n = 19
+    outs = [str(tmp_path / f"k{k:02d}") for k in range(1, n + 1)]
+    proc = subprocess.run([sys.executable, "-c", KILL_DRIVER, json.dumps(TRAIN), json.dumps(outs)],
+                          capture_output=True, text=True, timeout=600, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = json.loads(proc.stdout.splitlines()[-1])
+    assert results[-1] == ["count", n]
+    for k, killed, resumed, fresh in results[:-1]:
+        out = Path(outs[k - 1])
+        assert killed == 99, (k, killed)  # the child died at boundary k, every time
+        if resumed != 100:
+            # killed before the first last.npz existed: resume refuses (exit 2); a fresh run finishes
+            assert k <= 3 and resumed == 102 and fresh == 100, (k, resumed, fresh)
+        _agree(out, reference)
+
+
+def test_resume_rewrites_a_best_npz_left_behind_by_a_kill_between_the_two_writes(tmp_path, capsys):
+    """The issue's reproducer, by hand: last.npz of epoch 2 (the best), best.npz still of epoch 1."""
+    out = tmp_path / "run"
+    assert main(TRAIN + ["--epochs", "2", "--out", str(out)]) == 0  # the last --epochs wins
+    stale = tmp_path / "epoch1"
+    assert main(TRAIN + ["--epochs", "1", "--out", str(stale)]) == 0
+    os.replace(stale / "best.npz", out / "best.npz")
+    (out / ".last.npz.abcd1234.tmp").write_bytes(b"half a checkpoint")
+    (out / ".best.npz.x.tmp").write_bytes(b"")
+    assert ck.read_checkpoint(out / "best.npz").meta["epoch"] == 1 != ck.read_checkpoint(out / "last.npz").meta[
+        "best_epoch"]
+    assert main(TRAIN + ["--out", str(out), "--resume"]) == 0
+    reference_dir = tmp_path / "reference"
+    assert main(TRAIN + ["--out", str(reference_dir)]) == 0
+    _agree(out, json.loads((reference_dir / "metrics.json").read_text()))
+
+
+def test_a_best_npz_removed_by_hand_is_rewritten_from_the_best_parameters(tmp_path):
+    out = tmp_path / "run"
+    assert main(TRAIN + ["--out", str(out)]) == 0
+    expected = ck.read_checkpoint(out / "best.npz").group("model")
+    (out / "best.npz").unlink()
+    assert main(TRAIN + ["--out", str(out), "--resume"]) == 0
+    best = ck.read_checkpoint(out / "best.npz")
+    assert best.meta["kind"] == "model" and best.meta["epoch"] == 2  # the epoch's full state is gone; its weights
+    for k, v in expected.items():
+        np.testing.assert_array_equal(best.group("model")[k], v)
+    m = json.loads((out / "metrics.json").read_text())
+    assert evaluate(out)["accuracy"] == m["test_acc"]
+
+
+# ================================================================================================================
+# 3. Bounded reads (checkpoints and model configurations here; IDX and CIFAR below)
+# ================================================================================================================
+def _npy_header(shape, descr="<f8") -> bytes:
+    b = io.BytesIO()
+    np.lib.format.write_array_header_1_0(b, {"descr": descr, "fortran_order": False, "shape": shape})
+    return b.getvalue()
+
+
+def _zip_bomb_checkpoint(path: Path, declared_items: int) -> None:
+    """A checkpoint whose metadata lists model/w as float64 (3,) but whose member inflates to 8·n bytes of zeros."""
+    ck.save_checkpoint(path.with_suffix(".good.npz"), {"model/w": np.ones(3)}, {"kind": "model"})
+    with zipfile.ZipFile(path.with_suffix(".good.npz")) as zin, \
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        zout.writestr("__meta__.npy", zin.read("__meta__.npy"))
+        with zout.open("model/w.npy", "w", force_zip64=True) as fh:
+            fh.write(_npy_header((declared_items,)))
+            zeros = bytes(1 << 20)
+            for _ in range(declared_items * 8 >> 20):
+                fh.write(zeros)
+
+
+def test_an_npz_zip_bomb_is_refused_from_its_declared_size_before_inflating(tmp_path):
+    bomb = tmp_path / "bomb.npz"
+    _zip_bomb_checkpoint(bomb, 64 << 20)  # 512 MiB of zeros in a ~0.5 MB file (the issue's was 1.58 GB in 1.6 MB)
+    assert bomb.stat().st_size < 1 << 20
+    with pytest.raises(ck.CheckpointError, match=r"bomb.npz: refused: member 'model/w' declares 536,871,040 bytes, "
+                                                 r"but the metadata's <f8 \(3,\) needs 24"):
+        ck.read_checkpoint(bomb)
+    # and within 256 MiB of address space, so nothing was inflated
+    r = run_limited(f"""
+        from microgradnet.training.checkpoint import read_checkpoint, CheckpointError
+        try:
+            read_checkpoint({str(bomb)!r})
+        except CheckpointError as err:
+            print("refused", err)
+        """, limit=768 << 20)
+    assert r.returncode == 0 and r.stdout.startswith("refused") and "declares 536,871,040 bytes" in r.stdout, r.stderr
+
+
+def test_a_checkpoint_whose_metadata_is_consistent_but_larger_than_memory_is_refused_with_the_figures(tmp_path):
+    # metadata and member agree on 2^24 float64 (128 MiB of zeros, deflated to ~0.1 MB); max_bytes stands in for
+    # the machine's memory
+    ck.save_checkpoint(tmp_path / "g.npz", {"w": np.ones(3)}, {"kind": "model"})
+    with zipfile.ZipFile(tmp_path / "g.npz") as z:
+        meta = json.loads(str(np.load(io.BytesIO(z.read("__meta__.npy")))))
+    meta["arrays"] = {"w": [[1 << 24], "<f8"]}
+    big = tmp_path / "big.npz"
+    with zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED) as z:
+        b = io.BytesIO()
+        np.save(b, np.array(json.dumps(meta)))
+        z.writestr("__meta__.npy", b.getvalue())
+        with z.open("w.npy", "w", force_zip64=True) as fh:
+            fh.write(_npy_header((1 << 24,)))
+            zeros = bytes(1 << 20)
+            for _ in range(128):
+                fh.write(zeros)
+    with pytest.raises(ck.CheckpointError, match=r"big.npz: refused: its arrays need 128 MiB of memory; 64 MiB is "
+                                                 r"available"):
+        ck.read_checkpoint(big, max_bytes=64 << 20)
+    assert ck.read_checkpoint(big, max_bytes=256 << 20).arrays["w"].shape == (1 << 24,)  # within the limit: read
+
+
+def _model_file(path, config_override, kind="model"):
+    m = MLP(2, [3], 3)
+    desc = ck.model_description(m)
+    desc["config"] = {**desc["config"], **config_override}
+    ck.save_checkpoint(path, {f"model/{k}": v for k, v in ck.module_arrays(m).items()},
+                       {"kind": kind, "model": desc, "user": {"dataset": {"name": "spiral", "seed": 0}}})
+
+
+def test_a_model_configuration_in_a_file_is_bounded_by_the_file_before_anything_is_built(tmp_path):
+    _model_file(tmp_path / "big.npz", {"hidden": [10000, 10000]})  # the issue: a 1.57 GB model was built
+    r = run_limited(f"""
+        from microgradnet.training.checkpoint import load_model, CheckpointError
+        try:
+            load_model({str(tmp_path / 'big.npz')!r})
+        except CheckpointError as err:
+            print(err)
+        """, limit=768 << 20)
+    assert r.returncode == 0, r.stderr
+    assert "cannot rebuild model 'mlp'" in r.stdout and "holds 100,070,003 scalars, the file's model arrays only 21"\
+        in r.stdout and "nothing was built" in r.stdout
+
+
+def test_evaluate_refuses_a_huge_configuration_in_one_line(tmp_path):
+    """The issue: `[100000]*2` through evaluate tried to allocate 74.5 GiB."""
+    _model_file(tmp_path / "best.npz", {"hidden": [100000, 100000]})
+    r = run_limited(f"""
+        import sys
+        from microgradnet.cli import main
+        sys.exit(main(["evaluate", {str(tmp_path)!r}]))
+        """)
+    assert r.returncode == 2 and r.stdout == "", r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    # 2·10⁵ + 10⁵ (first layer) + 10¹⁰ + 10⁵ (second) + 3·10⁵ + 3 (output); MLP(2, [3], 3) holds 9 + 3 + 9
+    assert "holds 10,000,700,003 scalars, the file's model arrays only 21" in r.stderr
+
+
+@pytest.mark.parametrize("name,config", [
+    ("logistic", dict(in_features=7, hidden=0)), ("logistic", dict(in_features=7, hidden=5)),
+    ("svm", dict(in_features=3, hidden=4)), ("softmax", dict(in_features=6, n_classes=4)),
+    ("mlp", dict(in_features=2, hidden=[5, 6], n_classes=3, batch_norm=True)), ("mlp", dict(hidden=9)),
+    ("twolayer", dict(in_features=8, hidden=5, n_classes=3, batch_norm=True)),
+    ("cnn", dict(in_channels=2, image_size=12, channels=(3, 4), kernel_size=3, hidden=7, batch_norm=True)),
+    ("cnn", dict(image_size=9, channels=3, kernel_size=1)),
+    ("vgg11", dict(width=0.1, batch_norm=True)), ("vgg11", dict(width=0.05, classifier_hidden=0)),
+])
+def test_state_size_counts_what_the_built_model_holds(name, config):
+    model = build_model(name, **config)
+    assert state_size(name, **config) == sum(t.data.size for t in model.state_dict().values())
+
+
+# ================================================================================================================
+# 4. Raw exceptions become the module's own error, naming the file
+# ================================================================================================================
+def _npz_with_meta(path, text):
+    b = io.BytesIO()
+    np.savez(b, __meta__=np.array(text))
+    path.write_bytes(b.getvalue())
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda p: _npz_with_meta(p, "[" * 100_000), "nested too deeply"),  # was RecursionError
+    (lambda p: _npz_with_meta(p, json.dumps({"format": ck.FORMAT, "version": 1, "arrays": {"a": 5}})),
+     r"metadata entry for array 'a' must be \[shape, dtype\], got 5"),  # was TypeError
+    (lambda p: _npz_with_meta(p, json.dumps({"format": ck.FORMAT, "version": 1, "arrays": {"a": [[2], "|O"]}})),
+     "only numbers are accepted"),
+    (lambda p: p.write_text("hello, this is a text file\n"),
+     r"this is a text file \(it starts 'hello, this is a text file\\n'\), not a microgradnet checkpoint"),
+    (lambda p: p.write_bytes(b""), "the file is empty"),
+    (lambda p: p.write_bytes(b"\x80\x04K\x01."), "this is a Python pickle.*never loaded"),
+    (lambda p: p.write_bytes(b"\x00\xff\x10binary"), r"starts with bytes b'\\x00\\xff\\x10binar'"),
+])
+def test_read_checkpoint_raises_checkpoint_error_naming_the_file(tmp_path, make, match):
+    path = tmp_path / "x.npz"
+    make(path)
+    with pytest.raises(ck.CheckpointError, match=match) as err:
+        ck.read_checkpoint(path)
+    assert str(path) in str(err.value)
+
+
+def test_read_checkpoint_turns_memory_error_into_checkpoint_error(tmp_path, monkeypatch):
+    ck.save_checkpoint(tmp_path / "a.npz", {"w": np.ones(3)}, {"kind": "model"})
+
+    def no_memory(*a, **kw):
+        raise MemoryError
+
+    monkeypatch.setattr(ck.np, "empty", no_memory)
+    with pytest.raises(ck.CheckpointError, match=r"a.npz: refused: reading it ran out of memory"):
+        ck.read_checkpoint(tmp_path / "a.npz")
+
+
+def test_train_resume_from_a_malformed_state_is_one_line_and_exit_2(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(TRAIN + ["--out", str(out)]) == 0
+    c = ck.read_checkpoint(out / "last.npz")
+    meta = dict(c.meta)
+    meta["optimizer"] = ["not", "a", "dict"]  # TypeError inside load_checkpoint before
+    ck.save_checkpoint(out / "last.npz", c.arrays, {k: v for k, v in meta.items() if k not in ("arrays",)})
+    capsys.readouterr()
+    assert main(TRAIN + ["--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "malformed training state" in err and "last.npz" in err

@@ -50,6 +50,7 @@ TEST_BATCH = "test_batch"
 META_FILE = "batches.meta"
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 IMAGE_SHAPE = (3, 32, 32)
+MAX_PICKLE_BYTES = 256 << 20  # one pickled batch; CIFAR-10's are 31 MB, CIFAR-100's training set 155 MB
 
 
 class UnsafePickleError(pickle.UnpicklingError, ValueError):
@@ -66,24 +67,51 @@ def _latin1_encode(obj, encoding="utf-8", errors="strict"):
     return codecs.encode(obj, "latin1")
 
 
+def _empty_reconstruct(subtype, shape, dtype):
+    """numpy's ``_reconstruct`` as pickles use it: an empty array that ``__setstate__`` then fills from the file's
+    bytes. A non-empty shape would allocate memory the file does not pay for (``(10**7, 10**6)`` is 9 TiB)."""
+    if subtype is not np.ndarray or tuple(shape) != (0,):
+        raise UnsafePickleError(f"numpy _reconstruct is allowed only as _reconstruct(ndarray, (0,), ...) (how numpy "
+                                f"pickles an array), got _reconstruct({getattr(subtype, '__name__', subtype)}, "
+                                f"{shape!r:.40})")
+    return _reconstruct(subtype, (0,), dtype)
+
+
 ALLOWED_GLOBALS = {
-    ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
-    ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
+    ("numpy.core.multiarray", "_reconstruct"): _empty_reconstruct,
+    ("numpy._core.multiarray", "_reconstruct"): _empty_reconstruct,
     ("numpy", "ndarray"): np.ndarray,
     ("numpy", "dtype"): np.dtype,
     ("_codecs", "encode"): _latin1_encode,
 }
 
 
-class SafeUnpickler(pickle.Unpickler):
-    """An Unpickler whose ``find_class`` returns only :data:`ALLOWED_GLOBALS` and refuses the rest.
+def _counted(op):
+    def run(self):
+        self.ops += 1
+        if self.ops > self.max_ops:
+            raise UnsafePickleError(f"{self.name}: refused: more than {self.max_ops:,} pickle operations (a CIFAR "
+                                    "batch needs about 40,000)")
+        op(self)
+    return run
 
-    ``name`` (the file's name) is used in error messages. Persistent ids are refused too (the default).
+
+class SafeUnpickler(pickle._Unpickler):  # noqa: SLF001 - the pure-Python unpickler: its memo is a dict
+    """An Unpickler whose ``find_class`` returns only :data:`ALLOWED_GLOBALS` and refuses the rest, and that
+    executes at most ``max_ops`` pickle operations.
+
+    ``name`` (the file's name) is used in error messages. Persistent ids are refused too (the default). It is
+    the pure-Python unpickler: its memo is a dict, where the C one sizes an array by the largest memo index a file
+    names (9 bytes asking for index 2³¹ made it allocate 16 GiB).
     """
 
-    def __init__(self, file, *, name: str = "<pickle>", encoding: str = "bytes"):
+    dispatch = {code: _counted(op) for code, op in pickle._Unpickler.dispatch.items()}  # noqa: SLF001
+
+    def __init__(self, file, *, name: str = "<pickle>", encoding: str = "bytes", max_ops: int = 2_000_000):
         super().__init__(file, encoding=encoding)
         self.name = name
+        self.ops = 0
+        self.max_ops = max_ops
 
     def find_class(self, module, name):
         try:
@@ -96,22 +124,34 @@ class SafeUnpickler(pickle.Unpickler):
             ) from None
 
 
-def safe_load_pickle(source, name: str | None = None, encoding: str = "bytes"):
+def safe_load_pickle(source, name: str | None = None, encoding: str = "bytes", max_bytes: int = MAX_PICKLE_BYTES):
     """Unpickle a file path or binary file object with :class:`SafeUnpickler` (``encoding="bytes"``).
 
-    Raises :class:`UnsafePickleError` for a forbidden global and ``ValueError`` for a truncated or corrupt
-    stream, both naming the file.
+    At most ``max_bytes`` are read (a CIFAR-10 batch is 31 MB): the pickle is read into memory first, so a length
+    field asking for more than the file holds finds the end of the data instead of allocating it. Raises
+    :class:`UnsafePickleError` for a forbidden global, too many operations or too many bytes, and ``ValueError``
+    for a truncated or corrupt stream or one that runs out of memory, all naming the file.
     """
     if isinstance(source, (str, Path)):
         with open(source, "rb") as fh:
-            return safe_load_pickle(fh, name or str(source), encoding)
+            return safe_load_pickle(fh, name or str(source), encoding, max_bytes)
     name = name or str(getattr(source, "name", "<pickle>"))
+    data = source.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise UnsafePickleError(f"{name}: refused: larger than {max_bytes:,} bytes (max_bytes; a CIFAR-10 batch is "
+                                "31,035,704)")
     try:
-        return SafeUnpickler(source, name=name, encoding=encoding).load()
-    except UnsafePickleError:
-        raise
+        return SafeUnpickler(io.BytesIO(data), name=name, encoding=encoding).load()
+    except UnsafePickleError as err:
+        if str(err).startswith(name):
+            raise
+        raise UnsafePickleError(f"{name}: {err}") from None
+    except MemoryError:
+        raise ValueError(f"{name}: refused: unpickling it ran out of memory") from None
+    except RecursionError:
+        raise ValueError(f"{name}: refused: nested too deeply for a CIFAR file") from None
     except (EOFError, pickle.UnpicklingError, ValueError, TypeError, KeyError, IndexError, AttributeError,
-            struct.error) as err:
+            struct.error, OverflowError) as err:
         raise ValueError(f"{name}: truncated or corrupt pickle ({type(err).__name__}: {err})") from err
 
 
@@ -140,13 +180,20 @@ def read_cifar_batch(source, name: str | None = None, n_classes: int = 10):
             found = f"{data.dtype} array of shape {data.shape}"
         raise ValueError(f"CIFAR batch {name}: expected 'data' a uint8 array of shape (N, 3072), "
                          f"found {found}")
+    raw = batch["labels"]
+    # checked before numpy sees it: a list of memo-shared lists would expand to 10⁹ numbers in np.asarray
+    if not isinstance(raw, list):
+        raise ValueError(f"CIFAR batch {name}: 'labels' must be a flat list of ints, found {type(raw).__name__}")
+    odd = next((v for v in raw if type(v) is not int), None)
+    if odd is not None:
+        raise ValueError(f"CIFAR batch {name}: 'labels' must be a flat list of ints, found a {type(odd).__name__} "
+                         "in it")
+    if len(raw) != data.shape[0]:
+        raise ValueError(f"CIFAR batch {name}: expected {data.shape[0]} labels (one per image), found {len(raw)}")
     try:
-        labels = np.asarray(batch["labels"], dtype=np.int64)
-    except (TypeError, ValueError, OverflowError) as err:
-        raise ValueError(f"CIFAR batch {name}: 'labels' must be a list of ints ({err})") from None
-    if labels.shape != (data.shape[0],):
-        raise ValueError(f"CIFAR batch {name}: expected {data.shape[0]} labels (one per image), "
-                         f"found shape {labels.shape}")
+        labels = np.asarray(raw, dtype=np.int64)
+    except OverflowError as err:
+        raise ValueError(f"CIFAR batch {name}: 'labels' must be ints 0..{n_classes - 1} ({err})") from None
     bad = np.flatnonzero((labels < 0) | (labels >= n_classes))
     if bad.size:
         raise ValueError(f"CIFAR batch {name}: labels must be in 0..{n_classes - 1}, "
@@ -222,6 +269,9 @@ def read_cifar10_tarball(path, flatten=False, dtype=np.float64) -> CIFAR10:
                     continue
                 if not member.isfile():
                     raise ValueError(f"CIFAR-10 tarball {path}: {member.name} is not a regular file")
+                if member.size > MAX_PICKLE_BYTES:
+                    raise UnsafePickleError(f"CIFAR-10 tarball {path}: refused: {member.name} declares "
+                                            f"{member.size:,} bytes, more than {MAX_PICKLE_BYTES:,}")
                 found[short] = tar.extractfile(member).read()
     except (tarfile.TarError, EOFError, OSError, zlib.error) as err:
         raise ValueError(f"CIFAR-10 tarball {path}: unreadable or truncated ({err})") from err

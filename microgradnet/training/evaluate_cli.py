@@ -77,6 +77,9 @@ def run(args) -> int:
     except (CheckpointError, ValueError, RuntimeError, OSError) as err:
         print(f"microgradnet evaluate: {err}", file=sys.stderr)
         return 2
+    except MemoryError as err:
+        print(f"microgradnet evaluate: ran out of memory ({err or 'MemoryError'})", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(r))
         return 0

@@ -268,7 +268,7 @@ def _run(args) -> int:
         config = model_config_for_data(model_name, ds.input_shape, ds.n_classes, hidden=cfg["hidden"],
                                        dropout=args.dropout, batch_norm=cfg["batch_norm"], dtype=args.dtype, **extra)
         check_training_memory(model_name, config, optimizer=cfg["optimizer"], momentum=cfg["momentum"],
-                              where=f"--model {model_name}")
+                              batch_size=cfg["batch_size"], where=f"--model {model_name}")
         model = MODELS[model_name](**config)
         solver = Solver(model, ds.split, optimizer=cfg["optimizer"], optim_config=_optim_config(cfg, args.weight_decay),
                         lr_decay=cfg["lr_decay"], batch_size=cfg["batch_size"], num_epochs=cfg["epochs"],

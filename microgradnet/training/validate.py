@@ -65,11 +65,13 @@ def prepare_output(out: Path, files=OUTPUT_FILES) -> list[Path]:
     return remove_stale_temporaries(out, (*files, PROBE))
 
 
-def check_training_memory(name: str, config: dict, *, optimizer: str, momentum: float, where: str) -> int:
+def check_training_memory(name: str, config: dict, *, optimizer: str, momentum: float, batch_size: int,
+                          where: str) -> int:
     """Refuse a model whose training would not fit in memory, with both figures (see :mod:`.memory`)."""
     from .memory import check_model_fits
 
-    return check_model_fits(name, config, where, training=True, optimizer=optimizer, momentum=momentum or 0.0)
+    return check_model_fits(name, config, where, training=True, optimizer=optimizer, momentum=momentum or 0.0,
+                            batch_size=batch_size)
 
 
 __all__ = ["OUTPUT_FILES", "check_finite", "check_training_memory", "prepare_output"]

@@ -1,14 +1,15 @@
 """The default Fashion-MNIST CNN and schedule of ``microgradnet train fashion-mnist``, trained by PyTorch on CPU.
 
-    PYTHONPATH=$PWD benchmarks/.venv-bench/bin/python benchmarks/torch_train.py [--epochs 10] [--json out.json]
+    PYTHONPATH=$PWD benchmarks/.venv-bench/bin/python benchmarks/torch_train.py [--epochs 5] [--json out.json]
 
 Same data (``microgradnet.training.datasets.load_dataset("fashion-mnist", seed=0)``: 54,000 train / 6,000
 validation / 10,000 test, float32), same network (conv 5×5·16 'same' → ReLU → max-pool 2 → conv 5×5·32 → ReLU →
 max-pool 2 → FC 128 → ReLU → FC 10), same schedule as the recipe in ``microgradnet/training/recipes.py`` (SGD
-lr 0.05, momentum 0.9, batch 64, lr × 0.9 after every epoch, 10 epochs) and the same per-epoch bookkeeping as the
+lr 0.05, momentum 0.9, batch 64, lr × 0.9 after every epoch, 5 epochs) and the same per-epoch bookkeeping as the
 Solver (accuracy on 1,000 random training samples and on the validation set, in eval mode). What differs: the
 initial weights (PyTorch's default init vs microgradnet's, both Kaiming-uniform-style but different draws) and
-the shuffling order, so the accuracies are comparable, not equal. PyTorch uses its default threads (2 here).
+the shuffling order, so the accuracies are comparable, not equal. On a busy machine run it with
+``OMP_NUM_THREADS=1``: two OpenMP workers spin on oversubscribed cores (it finished no epoch in 25 minutes so).
 
 Prints one line per epoch (seconds of the training steps, of the whole epoch) and the best-validation epoch's test
 accuracy; ``--json`` writes them.
@@ -44,7 +45,7 @@ def accuracy(model, x, y, batch=64):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--json", default=None)
     args = p.parse_args(argv)
     torch.manual_seed(0)

@@ -38,7 +38,7 @@ RECIPES = {
     ("mnist", "softmax"): {"optimizer": "adam", "lr": 0.01, "batch_size": 64, "epochs": 20},
     ("mnist", "twolayer"): {**_SGD, "lr": 0.1, "batch_size": 64, "epochs": 15, "hidden": 256},
     ("mnist", "cnn"): {**_SGD, "lr": 0.05, "batch_size": 64, "epochs": 10},
-    ("fashion-mnist", "cnn"): {**_SGD, "lr": 0.05, "batch_size": 64, "epochs": 10, "lr_decay": 0.9},
+    ("fashion-mnist", "cnn"): {**_SGD, "lr": 0.05, "batch_size": 64, "epochs": 5, "lr_decay": 0.9},
     ("fashion-mnist", "vgg11"): {**_SGD, "lr": 0.01, "batch_size": 64, "epochs": 1, "batch_norm": True},
     ("cifar10", "cnn"): {**_SGD, "lr": 0.01, "batch_size": 64, "epochs": 10},
     ("cifar10", "vgg11"): {**_SGD, "lr": 0.01, "batch_size": 64, "epochs": 10, "batch_norm": True},

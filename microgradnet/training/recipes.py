@@ -1,7 +1,8 @@
 """The training defaults of ``microgradnet train``: a default model per data set and a measured recipe per pair.
 
 ``microgradnet train DATASET`` with no other flag trains ``DEFAULT_MODEL[DATASET]`` with ``RECIPES[(DATASET,
-MODEL)]``; the figures each recipe reaches on the project machine are in ``benchmarks/training.md``. Rules:
+MODEL)]``; the figures each default reaches on the project machine are in ``benchmarks/training.md`` (the
+``cifar10`` recipes are the exception: no copy of CIFAR-10 was available to measure them). Rules:
 
 * a flag given on the command line always wins;
 * a recipe applies to its own (data set, model) pair only; any other pair gets :data:`GENERIC` (Adam at its

@@ -46,23 +46,23 @@ def atomic_write_bytes(path, payload, *, make_dirs: bool = True) -> Path:
     return path
 
 
-def temporaries(folder, name: str) -> list[Path]:
-    """The temporary files :func:`atomic_write_bytes` made for ``folder/name`` and never renamed (``.NAME.*.tmp``):
-    what a process killed mid-write leaves behind."""
+def temporaries(folder, name: str, suffix: str = ".tmp") -> list[Path]:
+    """The temporary files :func:`atomic_write_bytes` made for ``folder/name`` and never renamed (``.NAME.*.tmp``;
+    downloads use ``suffix=".part"``): what a process killed mid-write leaves behind."""
     folder = Path(folder)
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.glob(f".{glob.escape(name)}.*.tmp") if p.is_file())
+    return sorted(p for p in folder.glob(f".{glob.escape(name)}.*{suffix}") if p.is_file())
 
 
-def remove_stale_temporaries(folder, names) -> list[Path]:
+def remove_stale_temporaries(folder, names, suffix: str = ".tmp") -> list[Path]:
     """Delete the temporaries of ``folder/name`` for each of ``names`` (see :func:`temporaries`); returns them.
 
     Only for a folder no other process is writing to at the same time (the ``train`` command holds a lock).
     """
     removed = []
     for name in names:
-        for p in temporaries(folder, name):
+        for p in temporaries(folder, name, suffix):
             try:
                 p.unlink()
             except FileNotFoundError:

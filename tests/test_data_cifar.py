@@ -133,6 +133,7 @@ def test_download_and_read_tarball(tmp_path, monkeypatch):
     # a member outside the folder is ignored (nothing is ever extracted to disk)
     make_tarball(tarball, tmp_path / "src", extra=[("../escape.txt", b"x")])
     monkeypatch.setattr(cifar, "CIFAR10_MD5", hashlib.md5(tarball.read_bytes()).hexdigest())
+    monkeypatch.setattr(cifar, "CIFAR10_SIZE", tarball.stat().st_size)
     urls = [(tmp_path / "missing.tar.gz").as_uri(), tarball.as_uri()]
     data = load_cifar10(root=tmp_path / "cache", urls=urls, verbose=False)
     assert data.source == "tarball" and data.x_train.shape == (15, 3, 32, 32)

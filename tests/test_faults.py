@@ -8,6 +8,7 @@ the reader in a subprocess under ``RLIMIT_AS`` (address space) so a regression f
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import os
@@ -25,7 +26,7 @@ import pytest
 
 from microgradnet.cli import main
 from microgradnet.data import cifar
-from microgradnet.data.cifar import SafeUnpickler, UnsafePickleError, read_cifar_batch, safe_load_pickle
+from microgradnet.data.cifar import CifarError, SafeUnpickler, UnsafePickleError, read_cifar_batch, safe_load_pickle
 from microgradnet.data.idx import IdxError, read_idx, write_idx
 from microgradnet.models import MLP, build_model, state_size
 from microgradnet.training import checkpoint as ck
@@ -80,7 +81,7 @@ KILL_DRIVER = r"""
 import json, os, sys, tempfile
 from microgradnet.cli import main
 from microgradnet.data import cifar
-from microgradnet.data.cifar import SafeUnpickler, UnsafePickleError, read_cifar_batch, safe_load_pickle
+from microgradnet.data.cifar import CifarError, SafeUnpickler, UnsafePickleError, read_cifar_batch, safe_load_pickle
 from microgradnet.data.idx import IdxError, read_idx, write_idx
 
 argv, outs = json.loads(sys.argv[1]), json.loads(sys.argv[2])
@@ -352,9 +353,9 @@ def test_a_cifar_batch_of_memo_shared_nested_lists_is_refused_without_expanding_
     path = tmp_path / "data_batch_1"
     path.write_bytes(_memo_shared_labels_batch())
     assert path.stat().st_size < 40_000
-    with pytest.raises(ValueError, match=r"data_batch_1: 'labels' must be a flat list of ints, found a list in it"):
+    with pytest.raises(CifarError, match=r"data_batch_1: 'labels' must be a flat list of ints, found a list in it"):
         read_cifar_batch(path)
-    out = outcome_under_limit("microgradnet.data.cifar.read_cifar_batch", "builtins.ValueError", path)
+    out = outcome_under_limit("microgradnet.data.cifar.read_cifar_batch", "microgradnet.data.cifar.CifarError", path)
     assert out.startswith("refused") and "flat list of ints" in out
 
 
@@ -377,10 +378,10 @@ class _Reconstruct:
 def test_a_hostile_cifar_pickle_is_refused_naming_the_file_in_bounded_memory(tmp_path, payload, match):
     path = tmp_path / "test_batch"
     path.write_bytes(payload)
-    with pytest.raises(ValueError, match="test_batch: .*" + match):
+    with pytest.raises(CifarError, match="test_batch: .*" + match):
         safe_load_pickle(path)
-    assert outcome_under_limit("microgradnet.data.cifar.safe_load_pickle", "builtins.ValueError", path).startswith(
-        f"refused {path}: ")
+    out = outcome_under_limit("microgradnet.data.cifar.safe_load_pickle", "microgradnet.data.cifar.CifarError", path)
+    assert out.startswith(f"refused {path}: ")
 
 
 def test_a_memo_index_of_two_to_the_31_costs_nothing(tmp_path):
@@ -411,7 +412,7 @@ def test_a_cifar_tarball_member_larger_than_the_cap_is_refused_before_it_is_read
         info.size = len(blob)
         tar.addfile(info, io.BytesIO(blob))
     monkeypatch.setattr(cifar, "MAX_PICKLE_BYTES", 4096)
-    with pytest.raises(ValueError, match=r"cifar-10-python.tar.gz: refused: cifar-10-batches-py/data_batch_1 "
+    with pytest.raises(CifarError, match=r"cifar-10-python.tar.gz: refused: cifar-10-batches-py/data_batch_1 "
                                          r"declares 5,000 bytes, more than 4,096"):
         cifar.read_cifar10_tarball(tar_path)
 
@@ -475,7 +476,7 @@ def test_the_restricted_unpickler_turns_memory_error_into_an_error_naming_the_fi
         raise MemoryError  # an empty message, as the C unpickler gave
 
     monkeypatch.setattr(SafeUnpickler, "load", no_memory)
-    with pytest.raises(ValueError, match=r"data_batch_2: refused: unpickling it ran out of memory"):
+    with pytest.raises(CifarError, match=r"data_batch_2: refused: unpickling it ran out of memory"):
         safe_load_pickle(path)
 
 
@@ -605,3 +606,61 @@ def test_memory_error_during_training_is_one_line_and_exit_2(tmp_path, capsys, m
     monkeypatch.setattr(solver.Solver, "train", no_memory)
     assert main(TRAIN + ["--out", str(tmp_path / "run")]) == 2
     _one_line_error(capsys, "microgradnet train: ran out of memory (Unable to allocate 74.5 GiB)")
+
+
+def test_a_download_stops_at_the_files_known_size_and_clears_the_parts_a_kill_left(tmp_path):
+    from microgradnet.data.download import DownloadError, download_file
+
+    payload = bytes(range(256)) * 8  # 2,048 bytes
+    digest = hashlib.sha256(payload).hexdigest()
+    (tmp_path / "long").mkdir()
+    (tmp_path / "long" / "f.bin").write_bytes(payload + bytes(10_000))  # a mirror serving more than the file
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "f.bin").write_bytes(payload)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / ".f.bin.k1ll3d.part").write_bytes(b"half a download")
+    with pytest.raises(DownloadError, match="the server announces 12048 bytes, expected 2048"):
+        download_file("f.bin", [(tmp_path / "long" / "f.bin").as_uri()], digest, cache_dir=cache, size=2048)
+    assert sorted(p.name for p in cache.iterdir()) == []  # the stale part went first; the refused one left nothing
+    urls = [(tmp_path / "long" / "f.bin").as_uri(), (tmp_path / "ok" / "f.bin").as_uri()]
+    assert download_file("f.bin", urls, digest, cache_dir=cache, size=2048).read_bytes() == payload
+
+
+def test_a_download_without_a_length_is_cut_off_past_the_known_size(tmp_path, monkeypatch):
+    from microgradnet.data import download as dl
+
+    class Endless:  # a server that never stops sending and announces no length
+        headers: dict = {}
+        sent = 0
+
+        def read(self, n):
+            Endless.sent += n
+            return bytes(n)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(dl, "urlopen", lambda url, timeout: Endless())
+    with pytest.raises(dl.DownloadError, match=r"the body is longer than the expected 3000000 bytes \(stopped\)"):
+        dl.download_file("f.bin", ["https://example.invalid/f.bin"], "0" * 64, cache_dir=tmp_path, size=3_000_000)
+    assert Endless.sent == 3 * dl.CHUNK and list(tmp_path.iterdir()) == []
+
+
+def test_load_model_refuses_a_model_the_memory_left_cannot_hold_with_the_figures(tmp_path, monkeypatch):
+    from microgradnet.training import memory
+
+    m = MLP(2, [3], 3)  # 21 float64 scalars: 168 bytes
+    ck.save_model(tmp_path / "m.npz", m)
+    left = iter([1000, 100])  # enough to read the file's arrays, then too little for a second copy
+    monkeypatch.setattr(memory, "available_bytes", lambda: next(left))
+    with pytest.raises(ck.CheckpointError, match=r"m.npz: cannot rebuild model 'mlp' .*building it: model 'mlp' "
+                                                 r"\(21 scalars\) needs at least 168 B of memory; this machine has "
+                                                 r"100 B available"):
+        ck.load_model(tmp_path / "m.npz")
+    monkeypatch.setattr(memory, "available_bytes", lambda: 168)
+    model, _ = ck.load_model(tmp_path / "m.npz")
+    assert sum(t.data.size for t in model.state_dict().values()) == 21

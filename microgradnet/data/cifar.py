@@ -44,6 +44,7 @@ log = logging.getLogger("microgradnet.data")
 CIFAR10_URLS = ("https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",)
 CIFAR10_TARBALL = "cifar-10-python.tar.gz"
 CIFAR10_MD5 = "c58f30108f718f92721af3b95e74349a"
+CIFAR10_SIZE = 170_498_071  # bytes of cifar-10-python.tar.gz
 CIFAR10_FOLDER = "cifar-10-batches-py"
 TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
 TEST_BATCH = "test_batch"
@@ -53,8 +54,13 @@ IMAGE_SHAPE = (3, 32, 32)
 MAX_PICKLE_BYTES = 256 << 20  # one pickled batch; CIFAR-10's are 31 MB, CIFAR-100's training set 155 MB
 
 
-class UnsafePickleError(pickle.UnpicklingError, ValueError):
-    """A pickle asked for a global outside the allow-list (it was not imported or called)."""
+class CifarError(ValueError):
+    """A CIFAR file that is malformed or asks for more than it may build; the message names the file."""
+
+
+class UnsafePickleError(pickle.UnpicklingError, CifarError):
+    """A pickle asked for a global outside the allow-list (it was not imported or called), or for more operations
+    or bytes than a CIFAR file needs."""
 
 
 def _latin1_encode(obj, encoding="utf-8", errors="strict"):
@@ -129,8 +135,9 @@ def safe_load_pickle(source, name: str | None = None, encoding: str = "bytes", m
 
     At most ``max_bytes`` are read (a CIFAR-10 batch is 31 MB): the pickle is read into memory first, so a length
     field asking for more than the file holds finds the end of the data instead of allocating it. Raises
-    :class:`UnsafePickleError` for a forbidden global, too many operations or too many bytes, and ``ValueError``
-    for a truncated or corrupt stream or one that runs out of memory, all naming the file.
+    :class:`UnsafePickleError` for a forbidden global, too many operations or too many bytes, and
+    :class:`CifarError` (a ``ValueError``) for a truncated or corrupt stream or one that runs out of memory, all
+    naming the file.
     """
     if isinstance(source, (str, Path)):
         with open(source, "rb") as fh:
@@ -147,56 +154,56 @@ def safe_load_pickle(source, name: str | None = None, encoding: str = "bytes", m
             raise
         raise UnsafePickleError(f"{name}: {err}") from None
     except MemoryError:
-        raise ValueError(f"{name}: refused: unpickling it ran out of memory") from None
+        raise CifarError(f"{name}: refused: unpickling it ran out of memory") from None
     except RecursionError:
-        raise ValueError(f"{name}: refused: nested too deeply for a CIFAR file") from None
+        raise CifarError(f"{name}: refused: nested too deeply for a CIFAR file") from None
     except (EOFError, pickle.UnpicklingError, ValueError, TypeError, KeyError, IndexError, AttributeError,
             struct.error, OverflowError) as err:
-        raise ValueError(f"{name}: truncated or corrupt pickle ({type(err).__name__}: {err})") from err
+        raise CifarError(f"{name}: truncated or corrupt pickle ({type(err).__name__}: {err})") from err
 
 
 def _str_keys(obj, name: str) -> dict:
     if not isinstance(obj, dict):
-        raise ValueError(f"CIFAR file {name}: expected a pickled dict, found {type(obj).__name__}")  # noqa: TRY004 - bad file content
+        raise CifarError(f"CIFAR file {name}: expected a pickled dict, found {type(obj).__name__}")
     return {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in obj.items()}
 
 
 def read_cifar_batch(source, name: str | None = None, n_classes: int = 10):
     """Read one CIFAR-10 batch (path or binary file object): uint8 images (N, 3, 32, 32), int64 labels (N,).
 
-    Raises ``ValueError`` naming the file if the content is not a batch: missing keys, ``data`` not a
-    uint8 (N, 3072) array, label count not N, labels outside ``0 .. n_classes-1``.
+    Raises :class:`CifarError` (a ``ValueError``) naming the file if the content is not a batch: missing keys,
+    ``data`` not a uint8 (N, 3072) array, labels not a flat list of N ints in ``0 .. n_classes-1``.
     """
     name = name or str(getattr(source, "name", source))
     batch = _str_keys(safe_load_pickle(source, name), name)
     missing = [k for k in ("data", "labels") if k not in batch]
     if missing:
-        raise ValueError(f"CIFAR batch {name}: expected keys 'data' and 'labels', missing {missing} "
+        raise CifarError(f"CIFAR batch {name}: expected keys 'data' and 'labels', missing {missing} "
                          f"(found {sorted(batch)})")
     data = batch["data"]
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
         found = type(data).__name__
         if isinstance(data, np.ndarray):
             found = f"{data.dtype} array of shape {data.shape}"
-        raise ValueError(f"CIFAR batch {name}: expected 'data' a uint8 array of shape (N, 3072), "
+        raise CifarError(f"CIFAR batch {name}: expected 'data' a uint8 array of shape (N, 3072), "
                          f"found {found}")
     raw = batch["labels"]
     # checked before numpy sees it: a list of memo-shared lists would expand to 10⁹ numbers in np.asarray
     if not isinstance(raw, list):
-        raise ValueError(f"CIFAR batch {name}: 'labels' must be a flat list of ints, found {type(raw).__name__}")
+        raise CifarError(f"CIFAR batch {name}: 'labels' must be a flat list of ints, found {type(raw).__name__}")
     odd = next((v for v in raw if type(v) is not int), None)
     if odd is not None:
-        raise ValueError(f"CIFAR batch {name}: 'labels' must be a flat list of ints, found a {type(odd).__name__} "
+        raise CifarError(f"CIFAR batch {name}: 'labels' must be a flat list of ints, found a {type(odd).__name__} "
                          "in it")
     if len(raw) != data.shape[0]:
-        raise ValueError(f"CIFAR batch {name}: expected {data.shape[0]} labels (one per image), found {len(raw)}")
+        raise CifarError(f"CIFAR batch {name}: expected {data.shape[0]} labels (one per image), found {len(raw)}")
     try:
         labels = np.asarray(raw, dtype=np.int64)
     except OverflowError as err:
-        raise ValueError(f"CIFAR batch {name}: 'labels' must be ints 0..{n_classes - 1} ({err})") from None
+        raise CifarError(f"CIFAR batch {name}: 'labels' must be ints 0..{n_classes - 1} ({err})") from None
     bad = np.flatnonzero((labels < 0) | (labels >= n_classes))
     if bad.size:
-        raise ValueError(f"CIFAR batch {name}: labels must be in 0..{n_classes - 1}, "
+        raise CifarError(f"CIFAR batch {name}: labels must be in 0..{n_classes - 1}, "
                          f"found {int(labels[bad[0]])} at index {int(bad[0])}")
     return data.reshape(-1, *IMAGE_SHAPE), labels
 
@@ -207,7 +214,7 @@ def read_cifar_meta(source, name: str | None = None) -> tuple[str, ...]:
     meta = _str_keys(safe_load_pickle(source, name), name)
     names = meta.get("label_names")
     if not isinstance(names, list) or not all(isinstance(n, (bytes, str)) for n in names):
-        raise ValueError(f"CIFAR meta {name}: expected 'label_names', a list of strings, found {names!r:.80}")
+        raise CifarError(f"CIFAR meta {name}: expected 'label_names', a list of strings, found {names!r:.80}")
     return tuple(n.decode("utf-8") if isinstance(n, bytes) else n for n in names)
 
 
@@ -268,16 +275,16 @@ def read_cifar10_tarball(path, flatten=False, dtype=np.float64) -> CIFAR10:
                 if short is None:
                     continue
                 if not member.isfile():
-                    raise ValueError(f"CIFAR-10 tarball {path}: {member.name} is not a regular file")
+                    raise CifarError(f"CIFAR-10 tarball {path}: {member.name} is not a regular file")
                 if member.size > MAX_PICKLE_BYTES:
                     raise UnsafePickleError(f"CIFAR-10 tarball {path}: refused: {member.name} declares "
                                             f"{member.size:,} bytes, more than {MAX_PICKLE_BYTES:,}")
                 found[short] = tar.extractfile(member).read()
     except (tarfile.TarError, EOFError, OSError, zlib.error) as err:
-        raise ValueError(f"CIFAR-10 tarball {path}: unreadable or truncated ({err})") from err
+        raise CifarError(f"CIFAR-10 tarball {path}: unreadable or truncated ({err})") from err
     missing = sorted(set(needed.values()) - set(found))
     if missing:
-        raise ValueError(f"CIFAR-10 tarball {path}: expected members {CIFAR10_FOLDER}/<name>, "
+        raise CifarError(f"CIFAR-10 tarball {path}: expected members {CIFAR10_FOLDER}/<name>, "
                          f"missing {missing}")
     ordered = {n: io.BytesIO(found[n]) for n in (*TRAIN_BATCHES, TEST_BATCH, META_FILE)}
     return _assemble(ordered, str(path), flatten, np.dtype(dtype), "tarball")
@@ -308,7 +315,7 @@ def load_cifar10(root=None, download=True, flatten=False, dtype=np.float64, verb
                                         f"and download=False")
             folder.mkdir(parents=True, exist_ok=True)
             tarball = download_file(CIFAR10_TARBALL, urls, "md5:" + CIFAR10_MD5, cache_dir=folder,
-                                    timeout=timeout)
+                                    timeout=timeout, size=CIFAR10_SIZE)
         data = read_cifar10_tarball(tarball, flatten, dtype)
     msg = f"CIFAR-10: using the full data set (50,000 train / 10,000 test) from {data.path}"
     log.info(msg)
@@ -331,6 +338,6 @@ def fake_cifar10(n=1000, seed=0, n_classes=10, flatten=False):
     return (X.reshape(n, -1) if flatten else X), y
 
 
-__all__ = ["CIFAR10", "CIFAR10_CLASSES", "CIFAR10_MD5", "CIFAR10_URLS", "SafeUnpickler", "UnsafePickleError",
-           "fake_cifar10", "load_cifar10", "read_cifar10_folder", "read_cifar10_tarball", "read_cifar_batch",
-           "read_cifar_meta", "safe_load_pickle"]
+__all__ = ["CIFAR10", "CIFAR10_CLASSES", "CIFAR10_MD5", "CIFAR10_URLS", "CifarError", "SafeUnpickler",
+           "UnsafePickleError", "fake_cifar10", "load_cifar10", "read_cifar10_folder", "read_cifar10_tarball",
+           "read_cifar_batch", "read_cifar_meta", "safe_load_pickle"]

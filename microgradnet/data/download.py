@@ -28,6 +28,8 @@ import tempfile
 from pathlib import Path
 from urllib.request import urlopen
 
+from ..fileio import remove_stale_temporaries
+
 log = logging.getLogger("microgradnet.data")
 
 ENV_VAR = "MICROGRADNET_DATA"
@@ -99,7 +101,8 @@ def verify_file(path, checksum: str, algorithm: str | None = None) -> bool:
     return path.is_file() and file_checksum(path, algorithm) == expected
 
 
-def _fetch_one(url: str, folder: Path, filename: str, algorithm: str, expected: str, timeout: float) -> str:
+def _fetch_one(url: str, folder: Path, filename: str, algorithm: str, expected: str, timeout: float,
+               size: int | None = None) -> str:
     """Download ``url`` into a temp file in ``folder``; return the temp path if complete and verified.
 
     Raises OSError / ValueError with the reason otherwise; never leaves the temp file behind.
@@ -111,10 +114,14 @@ def _fetch_one(url: str, folder: Path, filename: str, algorithm: str, expected: 
         received = 0
         with os.fdopen(fd, "wb") as out, urlopen(url, timeout=timeout) as response:
             length = response.headers.get("Content-Length")
+            if size is not None and length is not None and length.isdigit() and int(length) != size:
+                raise OSError(f"the server announces {int(length)} bytes, expected {size}")
             for block in iter(lambda: response.read(CHUNK), b""):
+                received += len(block)
+                if size is not None and received > size:
+                    raise OSError(f"the body is longer than the expected {size} bytes (stopped)")
                 out.write(block)
                 digest.update(block)
-                received += len(block)
             if length is not None and length.isdigit() and received != int(length):
                 raise OSError(f"truncated download: expected {int(length)} bytes, got {received}")
             out.flush()
@@ -133,11 +140,13 @@ def _fetch_one(url: str, folder: Path, filename: str, algorithm: str, expected: 
 
 
 def download_file(filename: str, urls, checksum: str, *, algorithm: str | None = None, cache_dir=None,
-             subdir: str | None = None, timeout: float = 30.0, force: bool = False) -> Path:
+             subdir: str | None = None, timeout: float = 30.0, force: bool = False, size: int | None = None) -> Path:
     """Fetch ``filename`` into ``<cache>/<subdir>/`` from the first mirror that delivers the right bytes.
 
     ``urls``: one URL or a sequence of full URLs (mirrors), tried in order (``http(s)://``, ``file://``...).
-    ``force``: download even if a verified copy is cached. Returns the final path.
+    ``force``: download even if a verified copy is cached. ``size``: the file's size in bytes, when known; a
+    mirror announcing another size, or sending more, is dropped at once (a body never fills the disk). The
+    ``.part`` files a killed download left for this file are removed first. Returns the final path.
     Raises :class:`DownloadError` (an ``OSError``) listing each URL and its failure if none worked.
     """
     if not isinstance(filename, str) or not filename or Path(filename).name != filename:
@@ -152,6 +161,7 @@ def download_file(filename: str, urls, checksum: str, *, algorithm: str | None =
     if subdir:
         folder = folder / subdir
     folder.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(folder, [filename], suffix=".part")
     target = folder / filename
     note = ""
     if target.exists() and not force:
@@ -165,7 +175,7 @@ def download_file(filename: str, urls, checksum: str, *, algorithm: str | None =
     for url in urls:
         log.info("downloading %s from %s", filename, url)
         try:
-            tmp = _fetch_one(url, folder, filename, algorithm, expected, timeout)
+            tmp = _fetch_one(url, folder, filename, algorithm, expected, timeout, size)
         except (OSError, ValueError, http.client.HTTPException) as err:  # URLError, HTTPError, timeouts...
             reason = f"{type(err).__name__}: {err}"
             log.info("mirror failed: %s: %s", url, reason)

@@ -140,7 +140,7 @@ def _full_files(folder: Path, download_missing: bool, mirrors, timeout: float) -
         elif download_missing:
             # a DownloadError here propagates at once: if the mirrors fail for one file, they fail for all
             paths[key] = download_file(spec.name, [m + spec.name for m in mirrors], "sha256:" + spec.sha256,
-                                  cache_dir=folder, timeout=timeout)
+                                       cache_dir=folder, timeout=timeout, size=spec.size)
         else:
             missing.append(f"{spec.name} ({'wrong checksum' if path.exists() else 'not found'})")
     if missing:

@@ -324,6 +324,7 @@ def load_model(path, which: str = "model"):
     validation accuracy, if the checkpoint has them). Returns ``(model, checkpoint)``.
     """
     from ..models import MODELS, build_model, state_size
+    from .memory import check_model_fits
 
     ck = read_checkpoint(path)
     desc = ck.meta.get("model", {})
@@ -341,6 +342,7 @@ def load_model(path, which: str = "model"):
         if need > have:  # the file bounds the model: refuse before building what the arrays could not fill
             raise ValueError(f"that configuration holds {need:,} scalars, the file's model arrays only {have:,}; "
                              "nothing was built")
+        check_model_fits(name, config, "building it")  # a second copy beside the arrays just read
         model = build_model(name, **config)
     except (TypeError, ValueError) as err:
         raise CheckpointError(f"checkpoint {path}: cannot rebuild model {name!r} from its config "

@@ -65,9 +65,10 @@ def prepare_output(out: Path, files=OUTPUT_FILES) -> list[Path]:
     return remove_stale_temporaries(out, (*files, PROBE))
 
 
-def check_training_memory(name: str, config: dict, *, optimizer: str, momentum: float, batch_size: int,
-                          where: str) -> int:
-    """Refuse a model whose training would not fit in memory, with both figures (see :mod:`.memory`)."""
+def check_training_memory(name: str, config: dict, *, optimizer: str, momentum: float, where: str,
+                          batch_size: int = 0) -> int:
+    """Refuse a model whose training would not fit in memory, with both figures (see :mod:`.memory`);
+    ``batch_size`` adds a batch's layer outputs and gradients to the estimate (0: the state alone)."""
     from .memory import check_model_fits
 
     return check_model_fits(name, config, where, training=True, optimizer=optimizer, momentum=momentum or 0.0,

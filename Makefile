@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint setup graphviz browser bench parity clean
+.PHONY: demo test lint setup graphviz browser train-data bench parity clean
 
 setup: $(STAMP) graphviz
 
@@ -23,6 +23,10 @@ graphviz:
 
 browser:
 	@bash scripts/ensure-chromium.sh
+
+# Fashion-MNIST for `microgradnet train fashion-mnist` and the real-data tests (not needed by demo or test).
+train-data: setup
+	@bash scripts/ensure-fashion-mnist.sh
 
 demo: setup
 	$(BIN)/microgradnet demo

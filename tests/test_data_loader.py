@@ -85,7 +85,7 @@ def test_mismatched_lengths():
 
 def test_registry():
     assert set(DATASETS) == {"spiral", "moons", "circles", "xor", "blobs", "eecs498_binary", "mnist",
-                             "mnist_subset", "cifar10", "fake_cifar10"}
+                             "mnist_subset", "fashion_mnist", "playground_spiral", "cifar10", "fake_cifar10"}
     X, y = load("spiral", n_points=10, seed=3)
     X2, y2 = spiral(n_points=10, seed=3)
     assert np.array_equal(X, X2) and np.array_equal(y, y2)

@@ -10,8 +10,8 @@ from microgradnet.cli import main
 from microgradnet.data import spiral
 from microgradnet.training import load_model, predict, predict_scores
 
-BASE = ["train", "spiral", "--model", "mlp", "--hidden", "32", "--lr", "0.02", "--batch-size", "32", "--no-progress",
-        "--quiet"]
+BASE = ["train", "spiral", "--model", "mlp", "--hidden", "32", "--optimizer", "adam", "--lr", "0.02", "--batch-size",
+        "32", "--no-progress", "--quiet"]
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,7 @@ def choices(names):
 
 @pytest.mark.parametrize("argv,match", [
     (["train", "spirals", "--model", "mlp"], "invalid choice: 'spirals'.*" + choices(
-        "spiral moons circles xor blobs eecs498 mnist cifar10 fake-cifar10")),
+        "spiral playground-spiral moons circles xor blobs eecs498 mnist fashion-mnist cifar10 fake-cifar10")),
     (["train", "spiral", "--model", "resnet"], "invalid choice: 'resnet'.*" + choices(
         "logistic svm softmax twolayer cnn vgg11 mlp")),
     (["train", "spiral", "--model", "mlp", "--batch-size", "0"], "--batch-size: must be a positive int"),
@@ -98,7 +98,10 @@ def test_argument_errors_list_the_valid_choices(argv, match, capsys):
     with pytest.raises(SystemExit) as e:
         main(argv)
     assert e.value.code == 2
-    assert re.search(match, capsys.readouterr().err.replace("\n", " "))
+    err = capsys.readouterr().err
+    assert re.search(match, err.replace("\n", " "))
+    # one line of error and one pointing to --help, not argparse's 13-line usage block first
+    assert "usage:" not in err and len(err.strip().splitlines()) == 2 and "microgradnet train --help" in err
 
 
 @pytest.mark.parametrize("argv,match", [

@@ -1,7 +1,9 @@
 """Data sets and batching for microgradnet -- plain numpy, independent of the autodiff engine.
 
 * generated: ``spiral``, ``moons``, ``circles``, ``xor``, ``blobs``, ``eecs498_binary`` (synthetic.py)
-* real: ``load_mnist`` (full set, or the built-in 5,000-digit subset), ``load_cifar10``; ``fake_cifar10``
+* generated like the TensorFlow playground: ``playground_spiral`` and its input ``feature_map``
+* real: ``load_mnist`` (full set, or the built-in 5,000-digit subset), ``load_fashion_mnist`` (Debian's package or
+  a downloaded copy), ``load_cifar10``; ``fake_cifar10``
 * files: ``read_idx`` / ``write_idx`` (IDX, MNIST's format), ``download_file`` (mirrors + checksum + cache)
 * splitting and batching: ``train_val_test_split``, ``random_split``, ``DataLoader``
 
@@ -24,11 +26,22 @@ from .cifar import (
     safe_load_pickle,
 )
 from .download import DownloadError, download_file, file_checksum, resolve_cache_dir, verify_file
+from .fashion_mnist import FASHION_MNIST_CLASSES, FashionMnistMissing, find_fashion_mnist, load_fashion_mnist
 from .idx import parse_idx, read_idx, write_idx
 from .loader import DataLoader
 from .mnist import MNIST, load_mnist, load_mnist_full, load_mnist_subset, read_mnist_idx, to_ascii
 from .split import Split, random_split, train_val_test_split
-from .synthetic import blobs, circles, eecs498_binary, moons, spiral, xor
+from .synthetic import (
+    PLAYGROUND_FEATURES,
+    blobs,
+    circles,
+    eecs498_binary,
+    feature_map,
+    moons,
+    playground_spiral,
+    spiral,
+    xor,
+)
 
 DATASETS = {
     "spiral": spiral,
@@ -39,6 +52,8 @@ DATASETS = {
     "eecs498_binary": eecs498_binary,
     "mnist": load_mnist,
     "mnist_subset": load_mnist_subset,
+    "fashion_mnist": load_fashion_mnist,
+    "playground_spiral": playground_spiral,
     "cifar10": load_cifar10,
     "fake_cifar10": fake_cifar10,
 }
@@ -59,7 +74,10 @@ __all__ = [
     "CIFAR10_CLASSES",
     "DATASETS",
     "MNIST",
+    "FASHION_MNIST_CLASSES",
+    "PLAYGROUND_FEATURES",
     "DataLoader",
+    "FashionMnistMissing",
     "DownloadError",
     "SafeUnpickler",
     "Split",
@@ -69,14 +87,18 @@ __all__ = [
     "download_file",
     "eecs498_binary",
     "fake_cifar10",
+    "feature_map",
     "file_checksum",
+    "find_fashion_mnist",
     "load",
     "load_cifar10",
+    "load_fashion_mnist",
     "load_mnist",
     "load_mnist_full",
     "load_mnist_subset",
     "moons",
     "parse_idx",
+    "playground_spiral",
     "random_split",
     "read_cifar_batch",
     "read_cifar_meta",

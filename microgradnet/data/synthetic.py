@@ -160,6 +160,74 @@ def blobs(n_samples=300, n_classes=3, n_features=2, cluster_std=1.0, centers=Non
     return X, y
 
 
+PLAYGROUND_N = 500  # the playground's NUM_SAMPLES_CLASSIFY
+
+
+def playground_spiral(n_samples=PLAYGROUND_N, noise=0.0, train_fraction=0.5, seed=0):
+    """The TensorFlow playground's spiral (``classifySpiralData`` in its ``dataset.ts``), Tsinghua HW1 §2.
+
+    Two arms of ``n = n_samples // 2`` points each; for ``i = 0 .. n-1``::
+
+        r = 5 i / n,   t = 1.75 · 2π · i / n + Δ,   x = (r sin t, r cos t) + noise · U(-1, 1)²
+
+    with ``Δ = 0`` for class 1 (the playground's positive label +1) and ``Δ = π`` for class 0 (its −1). Coordinates
+    lie in about [-5, 5]² (the playground draws [-6, 6]²). ``noise`` is the playground's slider divided by 100
+    (the slider's 0–50 is 0–0.5 here; the playground's default is 0). The points are then shuffled and the first
+    ``train_fraction`` of them (the playground's "ratio of training to test data", default 50 %) are the training
+    set, the rest the test set.
+
+    Returns ``(x_train, y_train, x_test, y_test)``: float64 (·, 2) and int64 labels 0/1.
+    """
+    where = "playground_spiral"
+    n_samples = _positive_int(n_samples, "n_samples", where, minimum=4)
+    noise = _non_negative(noise, "noise", where)
+    if isinstance(train_fraction, bool) or not isinstance(train_fraction, numbers.Real) \
+            or not 0.0 < train_fraction < 1.0:
+        raise ValueError(f"{where}: train_fraction must be in (0, 1) (the playground offers 0.1 to 0.9), "
+                         f"got {train_fraction!r}")
+    rng = make_rng(seed, where)
+    n = n_samples // 2
+    i = np.arange(n)
+    r = 5.0 * i / n
+    parts, labels = [], []
+    for delta, label in ((0.0, 1), (np.pi, 0)):
+        t = 1.75 * 2.0 * np.pi * i / n + delta
+        parts.append(np.column_stack([r * np.sin(t), r * np.cos(t)]) + noise * rng.uniform(-1.0, 1.0, (n, 2)))
+        labels.append(np.full(n, label, dtype=np.int64))
+    X, y = np.concatenate(parts), np.concatenate(labels)
+    order = rng.permutation(len(y))
+    X, y = X[order], y[order]
+    cut = int(np.floor(len(y) * train_fraction))
+    if not 0 < cut < len(y):
+        raise ValueError(f"{where}: {n_samples} points with train_fraction {train_fraction} leave an empty part")
+    return X[:cut], y[:cut], X[cut:], y[cut:]
+
+
+PLAYGROUND_FEATURES = {
+    "x1": lambda a, b: a,
+    "x2": lambda a, b: b,
+    "x1^2": lambda a, b: a * a,
+    "x2^2": lambda a, b: b * b,
+    "x1x2": lambda a, b: a * b,
+    "sin_x1": lambda a, b: np.sin(a),
+    "sin_x2": lambda a, b: np.sin(b),
+}
+
+
+def feature_map(X, features=("x1", "x2")):
+    """The playground's input features of 2-D points: columns ``features`` chosen from :data:`PLAYGROUND_FEATURES`
+    (x1, x2, x1², x2², x1·x2, sin x1, sin x2), in the order given. Returns float64 (N, len(features))."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"feature_map: expected points of shape (N, 2), got {X.shape}")
+    features = list(features)
+    unknown = [f for f in features if f not in PLAYGROUND_FEATURES]
+    if not features or unknown or len(set(features)) != len(features):
+        raise ValueError(f"feature_map: features must be distinct names from {', '.join(PLAYGROUND_FEATURES)}; "
+                         f"got {features}")
+    return np.column_stack([PLAYGROUND_FEATURES[f](X[:, 0], X[:, 1]) for f in features])
+
+
 EECS498_N, EECS498_FEATURES, EECS498_INFORMATIVE = 1000, 20, 5
 
 
@@ -194,4 +262,5 @@ def eecs498_binary(seed=0, split=True):
     return train_val_test_split(X, y, train=500, val=250, test=250)
 
 
-__all__ = ["Split", "blobs", "circles", "eecs498_binary", "moons", "spiral", "xor"]
+__all__ = ["PLAYGROUND_FEATURES", "Split", "blobs", "circles", "eecs498_binary", "feature_map", "moons",
+           "playground_spiral", "spiral", "xor"]

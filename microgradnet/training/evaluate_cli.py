@@ -2,7 +2,9 @@
 
 The model is rebuilt from the checkpoint's metadata (registry name + config), its parameters loaded from
 ``DIR/best.npz`` (or ``--checkpoint last``), and the data set regenerated from the same specification (name,
-seed, sizes) the training run recorded, so the test accuracy reported equals ``metrics.json``'s ``test_acc``.
+seed, sizes, options) the training run recorded, so the test accuracy reported equals ``metrics.json``'s
+``test_acc`` (for ``last.npz``: ``metrics.json``'s ``last.test_acc``, the last epoch's own figure; the training
+accuracy of the last epoch is not recorded when it is not the best epoch).
 """
 
 from __future__ import annotations
@@ -41,8 +43,9 @@ def evaluate(path, checkpoint: str = "best", split: str = "test", data_root=None
     if not spec:
         raise CheckpointError(f"checkpoint {file}: records no data set (it was not written by 'microgradnet train'); "
                               "evaluate the model yourself with load_model")
+    options = {k: v for k, v in spec.items() if k not in ("name", "seed", "n_samples", "n_train")}
     ds = load_dataset(spec["name"], seed=spec["seed"], n_samples=spec.get("n_samples"), n_train=spec.get("n_train"),
-                      data_root=data_root)
+                      data_root=data_root, **options)
     X, y = {"test": (ds.split.x_test, ds.split.y_test), "val": (ds.split.x_val, ds.split.y_val),
             "train": (ds.split.x_train, ds.split.y_train)}[split]
     dtype = next(iter(model.parameters())).data.dtype
@@ -57,10 +60,12 @@ def evaluate(path, checkpoint: str = "best", split: str = "test", data_root=None
     metrics = folder / "metrics.json"
     if metrics.is_file():
         try:
-            recorded = json.loads(metrics.read_text()).get(f"{split}_acc")
+            recorded = json.loads(metrics.read_text())
         except (OSError, json.JSONDecodeError):
-            recorded = None
-        result["recorded_accuracy"] = recorded
+            recorded = {}
+        if file.name == "last.npz":  # the last epoch's own figures, not the best epoch's
+            recorded = recorded.get("last") or {}
+        result["recorded_accuracy"] = recorded.get(f"{split}_acc")
     return result
 
 
@@ -81,7 +86,8 @@ def run(args) -> int:
     print(f"{r['model']} (epoch {r['epoch']}) on {r['data_source']}")
     line = f"{r['split']} accuracy: {r['accuracy']:.4f} ({r['correct']}/{r['total']})"
     if r.get("recorded_accuracy") is not None:
-        line += f"   [metrics.json: {r['recorded_accuracy']:.4f}]"
+        line += f"   [metrics.json{' (last epoch)' if r['checkpoint'].endswith('last.npz') else ''}: " \
+                f"{r['recorded_accuracy']:.4f}]"
     print(line)
     if "warning" in r:
         print(f"warning: {r['warning']}", file=sys.stderr)

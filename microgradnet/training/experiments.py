@@ -6,8 +6,10 @@
            (H ∈ 5 … 200); softmax regression and the two-layer net on MNIST (1/10 of train held out).
 ``cnn``    EECS 498 HW1 §5: the CNN on MNIST -- choose the filter size and the hidden units on the validation set
            (§5.3), then with batch normalisation the dropout rate (§5.4).
-``spiral`` Tsinghua HW1 §2: how the learning rate, the hidden size and L2 regularisation change the accuracy
-           and the speed of convergence on the 3-class spiral (epochs until 95 % training accuracy).
+``spiral`` how the learning rate, the hidden size and L2 regularisation change the accuracy and the speed of
+           convergence on cs231n's 3-class spiral (epochs until 95 % training accuracy).
+``playground`` Tsinghua HW1 §2 proper: the same questions (and activation, L1 / L2, input features) on the
+           TensorFlow playground's two-class spiral (:mod:`.playground_study`).
 =========  ==================================================================================================
 
 Each writes ``OUT/NAME/results.md`` (a markdown table, the chosen setting in bold, and what was run),
@@ -31,13 +33,13 @@ from ..fileio import atomic_write_bytes
 
 
 def fit(model, split, optimizer="sgd", optim_config=None, epochs=10, batch_size=64, lr_decay=1.0, seed=0,
-        num_train_samples=1000, progress=False) -> dict:
+        num_train_samples=1000, progress=False, regularization=None) -> dict:
     """Train with a Solver; return accuracies of the best-by-validation parameters, timings and the solver."""
     from .solver import Solver
 
     s = Solver(model, split, optimizer=optimizer, optim_config=optim_config or {"lr": 0.1}, lr_decay=lr_decay,
                batch_size=batch_size, num_epochs=epochs, num_train_samples=num_train_samples, seed=seed,
-               progress=progress, verbose=False)
+               progress=progress, verbose=False, regularization=regularization)
     t0 = time.perf_counter()
     s.train()
     seconds = time.perf_counter() - t0
@@ -164,7 +166,9 @@ def hidden_study(out="experiments", quick=False, seed=0, verbose=True) -> dict:
     plot_lines({k: [max(v, 0.5) for v in xs[k]] for k in xs}, curves, folder / "val_acc_vs_hidden.png",
                xlabel="hidden units H (0 plotted at 0.5: no hidden layer)", ylabel="validation accuracy",
                title="choosing the hidden size on the validation set", logx=True)
-    notes = ("SGD with momentum 0.9; the SVM adds weight decay 1e-3 (the ½λ‖w‖² of the SVM objective). "
+    notes = ("SGD with momentum 0.9; the SVM adds the optimiser's weight decay 1e-3 (PyTorch's semantics: λ·p added "
+             "to the gradient of every parameter, the bias too; the SVM objective's ½λ‖w‖² would spare the bias, "
+             "see Solver(regularization=...)). "
              "Test accuracy is that of the parameters with the best validation accuracy; the chosen row (bold) "
              "is the best validation accuracy.")
     write_results(folder, "Choosing the hidden size (EECS 498 HW1 §2–4)", sections, notes)
@@ -289,14 +293,22 @@ def spiral_study(out="experiments", quick=False, seed=0, verbose=True) -> dict:
     return {"folder": str(folder), "sections": sections, "best": _clean(row)}
 
 
-EXPERIMENTS = {"hidden": hidden_study, "cnn": cnn_study, "spiral": spiral_study}
+def playground_study(out="experiments", quick=False, seed=0, verbose=True) -> dict:
+    """Tsinghua HW1 §2 on the TensorFlow playground's spiral (see :mod:`.playground_study`)."""
+    from .playground_study import run
+
+    return run(out=out, quick=quick, seed=seed, verbose=verbose)
+
+
+EXPERIMENTS = {"hidden": hidden_study, "cnn": cnn_study, "spiral": spiral_study, "playground": playground_study}
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m microgradnet.training.experiments",
                                 description="Run one of the seeds' training experiments; writes results.md, "
                                             "results.csv and PNG plots.")
-    p.add_argument("name", choices=list(EXPERIMENTS), help="hidden (EECS 498 §2-4), cnn (§5), spiral (Tsinghua §2)")
+    p.add_argument("name", choices=list(EXPERIMENTS),
+                   help="hidden (EECS 498 §2-4), cnn (§5), spiral (cs231n), playground (Tsinghua §2)")
     p.add_argument("--out", type=Path, default=Path("experiments"), help="output folder (default experiments/)")
     p.add_argument("--quick", action="store_true", help="a reduced grid (a smoke test, not the real study)")
     p.add_argument("--seed", type=int, default=0)
@@ -312,5 +324,5 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-__all__ = ["EXPERIMENTS", "cnn_study", "epochs_to_reach", "fit", "hidden_study", "markdown_table", "spiral_study",
-           "write_results"]
+__all__ = ["EXPERIMENTS", "cnn_study", "epochs_to_reach", "fit", "hidden_study", "markdown_table", "playground_study",
+           "spiral_study", "write_results"]

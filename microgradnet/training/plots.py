@@ -102,36 +102,73 @@ def plot_history(history, path=None, title: str = ""):
     return _finish(fig, path)
 
 
-def plot_decision_boundary(model, X, y, path=None, resolution: int = 200, title: str = "", margin: float = 0.25):
+def plot_decision_boundary(model, X, y, path=None, resolution: int = 200, title: str = "", margin: float = 0.25,
+                           features=None):
     """The predicted class on a ``resolution``² grid covering the 2-D points ``X`` (plus ``margin``), with the
-    points coloured by their label ``y`` on top (the cs231n / TensorFlow-playground picture)."""
+    points coloured by their label ``y`` on top (the cs231n / TensorFlow-playground picture).
+
+    ``features``: for a model trained on derived inputs (the playground's x1², sin x1, ...), the function that maps
+    2-D points (N, 2) to the model's inputs, e.g. ``lambda P: feature_map(P, ["x1", "x2", "sin_x1"])``."""
+    _check_points(X, resolution, "plot_decision_boundary")
+    fig = _figure(5.5, 5.0)
+    ax = fig.subplots()
+    acc = _draw_boundary(ax, model, X, y, resolution, margin, features)
+    ax.set_title(title or f"decision boundary (accuracy on these points {acc:.3f})")
+    return _finish(fig, path)
+
+
+def plot_decision_boundaries(panels, path=None, ncols: int = 4, resolution: int = 120, margin: float = 0.25):
+    """Several decision boundaries side by side: ``panels`` a list of ``(model, X, y, title)`` or ``(model, X, y,
+    title, features)`` (see :func:`plot_decision_boundary`); each title gets the accuracy on its points appended."""
+    panels = list(panels)
+    if not panels:
+        raise ValueError("plot_decision_boundaries: nothing to plot")
+    ncols = max(1, min(ncols, len(panels)))
+    nrows = -(-len(panels) // ncols)
+    fig = _figure(3.2 * ncols, 3.2 * nrows)
+    axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+    for ax, panel in zip(axes, panels):
+        model, X, y, title, *rest = panel
+        _check_points(X, resolution, "plot_decision_boundaries")
+        acc = _draw_boundary(ax, model, X, y, resolution, margin, rest[0] if rest else None, size=6)
+        ax.set_title(f"{title}\naccuracy {acc:.3f}", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    for ax in axes[len(panels):]:
+        ax.axis("off")
+    return _finish(fig, path)
+
+
+def _check_points(X, resolution, where):
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"{where}: needs 2-D points (N, 2), got shape {X.shape}")
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
+        raise ValueError(f"{where}: resolution must be an int >= 2, got {resolution!r}")
+
+
+def _draw_boundary(ax, model, X, y, resolution, margin, features, size=14) -> float:
+    """Draw one decision boundary and the points on ``ax``; return the accuracy on the points."""
     from .losses import predict
     from .solver import predict_scores
 
     X = np.asarray(X)
     y = np.asarray(y)
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"plot_decision_boundary: needs 2-D points (N, 2), got shape {X.shape}")
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
-        raise ValueError(f"plot_decision_boundary: resolution must be an int >= 2, got {resolution!r}")
     lo, hi = X.min(0) - margin, X.max(0) + margin
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
     grid = np.column_stack([gx.ravel(), gy.ravel()])
     dtype = next(iter(model.parameters())).data.dtype
-    pred = predict(predict_scores(model, grid.astype(dtype), 4096)).reshape(gx.shape)
+    inputs = features or (lambda points: points)
+    pred = predict(predict_scores(model, inputs(grid).astype(dtype), 4096)).reshape(gx.shape)
     n_classes = int(max(pred.max(), y.max())) + 1
-    fig = _figure(5.5, 5.0)
-    ax = fig.subplots()
     cmap = "Spectral" if n_classes > 2 else "coolwarm"
     ax.contourf(gx, gy, pred, levels=np.arange(n_classes + 1) - 0.5, cmap=cmap, alpha=0.35)
-    ax.scatter(X[:, 0], X[:, 1], c=y, cmap=cmap, s=14, edgecolors="k", linewidths=0.4,
-               vmin=0, vmax=n_classes - 1)
-    acc = float(np.mean(predict(predict_scores(model, X.astype(dtype), 4096)) == y))
-    ax.set_title(title or f"decision boundary (accuracy on these points {acc:.3f})")
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap=cmap, s=size, edgecolors="k", linewidths=0.4, vmin=0,
+               vmax=n_classes - 1)
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     ax.set_aspect("equal")
-    return _finish(fig, path)
+    return float(np.mean(predict(predict_scores(model, inputs(X).astype(dtype), 4096)) == y))
 
 
 def first_conv_weight(model) -> np.ndarray:
@@ -230,5 +267,5 @@ def plot_lines(x, series: dict, path=None, xlabel: str = "", ylabel: str = "", t
     return _finish(fig, path)
 
 
-__all__ = ["first_conv_weight", "plot_decision_boundary", "plot_filters", "plot_grad_norms", "plot_history",
-           "plot_lines", "save_png"]
+__all__ = ["first_conv_weight", "plot_decision_boundaries", "plot_decision_boundary", "plot_filters",
+           "plot_grad_norms", "plot_history", "plot_lines", "save_png"]

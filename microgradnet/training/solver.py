@@ -56,6 +56,7 @@ from ..tensor import generator as global_generator
 from . import checkpoint as ck
 from .losses import BINARY_LOSSES, get_loss, predict
 from .progress import make_bar, write_line
+from .regularization import check_regularization, penalty
 
 CHECKPOINT_FILES = ("last.npz", "best.npz")
 
@@ -97,13 +98,17 @@ class Solver:
     function ``(scores, labels) -> scalar Tensor``; ``num_train_samples`` how many training samples the per-epoch
     train accuracy uses (None = all); ``num_val_samples`` likewise for validation; ``seed`` for shuffling and
     subsampling; ``progress`` a tqdm bar per epoch (``leave=False``); ``verbose`` one summary line per epoch;
-    ``metadata`` a JSON-able dict stored in checkpoints; ``on_epoch_end(solver)`` called after each epoch.
+    ``metadata`` a JSON-able dict stored in checkpoints; ``on_epoch_end(solver)`` called after each epoch;
+    ``regularization`` ``None`` or ``("l2", λ)`` / ``("l1", λ)``: ½λ‖w‖² or λ‖w‖₁ over the weights only (not the
+    biases), added to the loss (see :mod:`.regularization`; the recorded loss then includes it).
     """
 
     def __init__(self, model, data, *, optimizer="sgd", optim_config=None, lr_decay=1.0, scheduler=None, loss=None,
                  batch_size=100, num_epochs=10, num_train_samples=1000, num_val_samples=None, eval_batch_size=None,
-                 checkpoint_dir=None, seed=0, progress=True, verbose=True, metadata=None, on_epoch_end=None):
+                 checkpoint_dir=None, seed=0, progress=True, verbose=True, metadata=None, on_epoch_end=None,
+                 regularization=None):
         self.model = model
+        self.regularization = check_regularization(regularization, "Solver: regularization")
         self.batch_size = _positive_int(batch_size, "batch_size")
         self.eval_batch_size = self.batch_size if eval_batch_size is None else _positive_int(eval_batch_size,
                                                                                              "eval_batch_size")
@@ -288,6 +293,8 @@ class Solver:
                     opt.zero_grad()
                     scores = model(Tensor(xb))
                     loss = self.loss_fn(scores, yb)
+                    if self.regularization is not None and self.regularization[1]:
+                        loss = loss + penalty(model, *self.regularization)
                     value = float(loss.item())
                     if not math.isfinite(value):
                         self._diverge(e, it, f"the loss is {value}")

@@ -3,7 +3,9 @@
 # %% [markdown]
 # # 9. Training the seeds' models
 #
-# *Last notebook of the series. About an hour; the full run of the cells takes about three minutes.*
+# *Last notebook of the series. About an hour; running all the cells trains about thirty networks and takes about
+# four minutes of computing (3.8 min of CPU time measured; 17.5 min of wall time on a two-core machine that seven
+# other jobs were sharing).*
 #
 # Everything so far was one backward pass. Training repeats it thousands of times: forward a mini-batch, compute
 # the loss, backward, update the parameters, and watch the loss and the accuracy. Here we train the models the EECS
@@ -16,14 +18,18 @@
 #   (§5) on MNIST — here the built-in real subset of 4,000 training and 1,000 test digits, so it runs offline;
 #   `microgradnet train` uses the full 60,000 when it can download them;
 #
-# and then **the spiral study** of Tsinghua HW1 §2: how the learning rate, the hidden size and L2 regularisation
-# change what a small MLP learns, with its decision boundaries and a table of findings.
+# and then **the spiral study** of Tsinghua HW1 §2 on the TensorFlow playground's spiral: how the learning rate,
+# the hidden size, L1 / L2 regularisation, the activation and the input features change what a small MLP learns,
+# with its decision boundaries and a table of findings.
 #
 # Training uses `microgradnet.training.Solver` (the cs231n / EECS 498 starter code's design): mini-batch SGD with
 # momentum, the accuracy on the training and validation sets after each epoch, and the parameters of the epoch with
 # the best **validation** accuracy kept at the end. The test set is used once, at the very end, for the chosen
-# model. *(The test suite runs this notebook with `MICROGRADNET_FAST=1`: fewer epochs, same code. The numbers in the
-# text come from the full run shown here.)*
+# model. *(The test suite runs this notebook twice: with `MICROGRADNET_FAST=1`, fewer epochs and the same code, and
+# at full length, as you run it. The numbers in the text come from the full run shown here; on another machine, or
+# another version of numpy or its BLAS, the sums are rounded in another order and training follows a slightly
+# different path, so you may see numbers a point or so away, and an epoch count that moves by a few. The cells
+# check ranges that hold with a margin, not exact figures.)*
 
 # %%
 import os
@@ -32,25 +38,27 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import Markdown, display
+from IPython.display import Image, Markdown, display
 
 import microgradnet as mg
 from microgradnet import data as D
 from microgradnet.exercises import check
-from microgradnet.models import CNN, MLP, BinarySVM, LogisticRegression, SoftmaxRegression, TwoLayerNet
+from microgradnet.models import CNN, BinarySVM, LogisticRegression, SoftmaxRegression, TwoLayerNet
 from microgradnet.training import Solver
-from microgradnet.training.experiments import spiral_study
-from microgradnet.training.plots import plot_decision_boundary, plot_filters, plot_history
+from microgradnet.training.experiments import playground_study
+from microgradnet.training.playground_study import setting_for
+from microgradnet.training.plots import plot_filters, plot_history
 
 FAST = os.environ.get("MICROGRADNET_FAST") == "1"  # the test suite's quick run
 np.set_printoptions(precision=4, suppress=True)
 
 
-def train(model, split, config, epochs, batch_size=64, seed=0):
-    """Train with the Solver (SGD with momentum) and return it; the model keeps its best-validation parameters."""
+def train(model, split, config, epochs, batch_size=64, seed=0, regularization=None):
+    """Train with the Solver (SGD with momentum) and return it; the model keeps its best-validation parameters.
+    ``regularization=("l2", λ)`` adds ½λ‖w‖² over the weights (not the biases) to the loss."""
     mg.manual_seed(seed)  # the dropout masks
     solver = Solver(model, split, optimizer="sgd", optim_config=config, batch_size=batch_size, num_epochs=epochs,
-                    num_train_samples=1000, seed=seed, progress=False, verbose=False)
+                    num_train_samples=1000, seed=seed, progress=False, verbose=False, regularization=regularization)
     solver.train()
     return solver
 
@@ -116,15 +124,15 @@ check("logistic_loss", logistic_loss)
 
 # %% volatile
 epochs_binary = 10 if FAST else 40
-svm_config = {"lr": 0.01, "momentum": 0.9, "weight_decay": 1e-3}  # weight decay: the ½λ‖w‖² of the SVM
+svm_l2 = ("l2", 1e-3)  # the ½λ‖w‖² of the SVM objective, λ = 0.001, on the weights only (not the bias)
 results = {}
-for name, make, config in [
-        ("logistic, no hidden layer", lambda: LogisticRegression(20, hidden=0), {"lr": 0.05, "momentum": 0.9}),
-        ("logistic, H = 20", lambda: LogisticRegression(20, hidden=20), {"lr": 0.05, "momentum": 0.9}),
-        ("SVM, no hidden layer", lambda: BinarySVM(20, hidden=0), svm_config),
-        ("SVM, H = 20", lambda: BinarySVM(20, hidden=20), svm_config)]:
+for name, make, config, reg in [
+        ("logistic, no hidden layer", lambda: LogisticRegression(20, hidden=0), {"lr": 0.05, "momentum": 0.9}, None),
+        ("logistic, H = 20", lambda: LogisticRegression(20, hidden=20), {"lr": 0.05, "momentum": 0.9}, None),
+        ("SVM, no hidden layer", lambda: BinarySVM(20, hidden=0), {"lr": 0.01, "momentum": 0.9}, svm_l2),
+        ("SVM, H = 20", lambda: BinarySVM(20, hidden=20), {"lr": 0.01, "momentum": 0.9}, svm_l2)]:
     mg.manual_seed(0)  # the initial weights
-    model_solver = train(make(), binary, config, epochs_binary, batch_size=25)
+    model_solver = train(make(), binary, config, epochs_binary, batch_size=25, regularization=reg)
     results[name] = (model_solver.best_val_acc, model_solver.check_accuracy(binary.x_test, binary.y_test))
     print(f"{name:26s} best val {results[name][0]:.3f} (epoch {model_solver.best_epoch:2d}), "
           f"test {results[name][1]:.3f}")
@@ -133,13 +141,15 @@ for name, make, config in [
 if FAST:
     assert all(test > 0.7 for _, test in results.values())
 else:
-    assert abs(results["logistic, no hidden layer"][1] - 0.844) < 0.005
-    assert all(test > 0.8 for _, test in results.values())
+    assert 0.80 < results["logistic, no hidden layer"][1] < 0.89  # the best linear rule reaches about 0.87
+    assert all(test > 0.78 for _, test in results.values())
 
 # %% [markdown]
 # In the full run the linear models reach about 84–85% test accuracy, and a hidden layer does not add much on this
 # data: the two classes are nearly separable by a hyperplane plus noise, so the hinge (SVM, §3) and the logistic
-# loss land in the same place. Note the curves: the training accuracy keeps climbing after the validation accuracy
+# loss land in the same place. (The SVM's ½λ‖w‖² is written into the loss over the weights only, with
+# `regularization=("l2", λ)`; an optimiser's `weight_decay=λ` would, as in PyTorch, shrink the biases as well.)
+# Note the curves: the training accuracy keeps climbing after the validation accuracy
 # stops — the gap is over-fitting, and the Solver keeps the parameters of the best validation epoch (the dotted
 # line), not the last.
 #
@@ -160,11 +170,11 @@ def binary_digits(split, negative=3, positive=8):
 three_eight = binary_digits(digits)
 print(f"3 vs 8: train {three_eight.x_train.shape}, val {three_eight.x_val.shape}, test {three_eight.x_test.shape}")
 mnist_binary = {}
-for name, make, config in [
-        ("logistic regression", lambda: LogisticRegression(784, hidden=0), {"lr": 0.05, "momentum": 0.9}),
-        ("binary SVM", lambda: BinarySVM(784, hidden=0), svm_config)]:
+for name, make, config, reg in [
+        ("logistic regression", lambda: LogisticRegression(784, hidden=0), {"lr": 0.05, "momentum": 0.9}, None),
+        ("binary SVM", lambda: BinarySVM(784, hidden=0), {"lr": 0.01, "momentum": 0.9}, svm_l2)]:
     mg.manual_seed(0)
-    model_solver = train(make(), three_eight, config, 5 if FAST else 20, batch_size=25)
+    model_solver = train(make(), three_eight, config, 5 if FAST else 20, batch_size=25, regularization=reg)
     mnist_binary[name] = model_solver.check_accuracy(three_eight.x_test, three_eight.y_test)
     print(f"{name:20s} 3 vs 8 on MNIST: best val {model_solver.best_val_acc:.3f}, test {mnist_binary[name]:.3f}")
 assert all(acc > 0.9 for acc in mnist_binary.values())
@@ -198,8 +208,8 @@ display(plot_history(twolayer_solver, title="two-layer net, H = 128, on the MNIS
 if FAST:
     assert mnist_results["softmax"][1] > 0.8 and mnist_results["two-layer, H = 128"][1] > 0.8
 else:
-    assert abs(mnist_results["softmax"][1] - 0.898) < 0.005
-    assert all(mnist_results[k][1] > 0.92 for k in mnist_results if k.startswith("two"))
+    assert 0.86 < mnist_results["softmax"][1] < 0.94
+    assert all(mnist_results[k][1] > 0.9 for k in mnist_results if k.startswith("two"))
 
 # %% [markdown]
 # Softmax regression gets about 90% of the test digits right; one hidden layer brings that to about 93–94%. The
@@ -227,95 +237,111 @@ assert n_params == (8 * 25 + 16) + (16 * 8 * 25 + 32) + (64 * 784 + 128) + (64 *
 if FAST:
     assert cnn_test > 0.85
 else:
-    assert cnn_test > 0.97
+    assert cnn_test > 0.95
 
 # %% [markdown]
-# The CNN passes 97% on the test digits, with 54,402 parameters — about half of the two-layer net's 100,000 at
-# H = 128 — because a convolution reuses the same 5×5 filters everywhere in the image. (The layers in front of a
-# batch norm have no bias: the batch norm's β does that job, and a bias would be subtracted away with the mean.)
-# After `train()` the model is back in evaluation mode for `check_accuracy`: batch norm uses its running statistics
+# The CNN gets about 97% of the test digits right (above 95% wherever it runs), with 54,402 parameters — about
+# half of the two-layer net's 100,000 at H = 128 — because a convolution reuses the same 5×5 filters everywhere in
+# the image. (The layers in front of a batch norm have no bias: the batch norm's β does that job, and a bias would
+# be subtracted away with the mean.) After `train()` the model is back in evaluation mode for `check_accuracy`:
+# batch norm uses its running statistics
 # and dropout is the identity (notebook 7).
 #
-# ## The spiral study (Tsinghua HW1 §2)
+# ## The spiral study (Tsinghua HW1 §2): the TensorFlow playground's spiral
 #
-# Three interleaved spirals, 100 points each, noise 0.2 — the TensorFlow playground's hardest data set. An MLP
-# 2 → H → ReLU → 3, SGD with momentum 0.9, batch 32, 300 epochs. `spiral_study` varies one knob at a time around
-# lr = 0.3, H = 100, no L2 (weight decay), and records how fast training accuracy reaches 95% and the accuracies
-# of the best-validation parameters. First, what three of those settings learn:
+# The seed sends the student to [playground.tensorflow.org/#dataset=spiral](https://playground.tensorflow.org/#dataset=spiral)
+# and asks for the best hyper-parameters found, and for how the learning rate, the hidden size and the
+# regularisation change the accuracy and the speed of convergence. `D.playground_spiral` is the playground's own
+# generator (`classifySpiralData`): two arms of 250 points, point i of an arm at radius r = 5i/250 and angle
+# t = 1.75 · 2π · i/250 (plus π for the second arm), x = (r sin t, r cos t) + noise · U(−1, 1) on each coordinate;
+# then the points are shuffled and split by the playground's "ratio of training to test data" (50 %). We use the
+# playground's noise slider at 10 (noise 0.1). The validation points, which choose the epoch, come from an
+# independent draw.
 
-# %% volatile
-spiral = D.Split(*D.spiral(100, 3, 0.2, seed=0), *D.spiral(100, 3, 0.2, seed=1), *D.spiral(100, 3, 0.2, seed=2))
-spiral_epochs = 60 if FAST else 300
-fig, axes = plt.subplots(1, 3, figsize=(13, 4.3))
-boundaries = {}
-for ax, (title, lr, H, l2) in zip(axes, [("lr 0.003 (too small)", 0.003, 100, 0.0),
-                                         ("lr 0.3, H 100 (the best)", 0.3, 100, 0.0),
-                                         ("lr 0.3, L2 0.01 (too much)", 0.3, 100, 0.01)]):
-    mg.manual_seed(0)
-    model = MLP(2, [H], 3)
-    s = Solver(model, spiral, optimizer="sgd", optim_config={"lr": lr, "momentum": 0.9, "weight_decay": l2},
-               batch_size=32, num_epochs=spiral_epochs, num_train_samples=None, seed=0, progress=False,
-               verbose=False)
-    s.train()
-    boundaries[title] = s.check_accuracy(spiral.x_test, spiral.y_test)
-    f = plot_decision_boundary(model, spiral.x_test, spiral.y_test, resolution=150)
-    f.canvas.draw()
-    ax.imshow(np.asarray(f.canvas.buffer_rgba()))
-    ax.set_title(f"{title}: test {boundaries[title]:.3f}", fontsize=10)
-    ax.axis("off")
+# %%
+x_tr, y_tr, x_te, y_te = D.playground_spiral(noise=0.1, seed=0)
+print(f"playground spiral: {len(y_tr)} training and {len(y_te)} test points, classes {np.bincount(y_tr)} (train)")
+assert len(y_tr) == len(y_te) == 250 and np.abs(x_tr).max() < 5.2
+fig, ax = plt.subplots(figsize=(4, 4))
+ax.scatter(*x_tr.T, c=y_tr, cmap="coolwarm", s=10, edgecolors="k", linewidths=0.3)
+ax.set_aspect("equal")
+ax.set_title("training points (orange: class 1, blue: class 0)", fontsize=9)
 plt.show()
-for title, acc in boundaries.items():
-    print(f"{title:28s} test accuracy {acc:.3f}")
-if not FAST:
-    assert boundaries["lr 0.3, H 100 (the best)"] > 0.98
-    assert boundaries["lr 0.003 (too small)"] < 0.85 and boundaries["lr 0.3, L2 0.01 (too much)"] < 0.85
 
 # %% [markdown]
-# With lr = 0.003 the network is still nearly linear after 300 epochs: it has not had time to bend its boundary
-# around the arms. With L2 0.01 the weights are pulled towards 0 so hard that the boundary stays smooth and cuts
-# through the spirals. The best setting wraps each arm.
+# The playground lets the student choose the **inputs** (x1, x2, and the feature maps x1², x2², x1·x2, sin x1,
+# sin x2: `D.feature_map`), the **activation** (ReLU, tanh, sigmoid, linear), the hidden layers, the **learning
+# rate** and **L1 or L2 regularisation** with a rate λ. Regularisation, there as in the SVM, is a penalty on the
+# weights only — ½λ Σ w² (L2) or λ Σ |w| (L1) added to the loss — which the Solver takes as
+# `regularization=("l2", λ)` or `("l1", λ)`; its gradient, λw or λ sign(w), comes from the rule table like any other.
 #
-# The whole study (18 trainings in the full run; the table is written by the library to `results.md`):
+# `playground_study` trains a network inputs → [H → activation] × 2 → 2 scores (softmax cross-entropy; the
+# playground fits a tanh output by squared error instead) with SGD, momentum 0.9 (the playground has none; with it
+# 100 epochs suffice), batch 10 (the playground's default), and varies one knob at a time around lr 0.01, H = 32,
+# ReLU, no regularisation, inputs x1 and x2. Convergence is measured as the first epoch whose training accuracy
+# reaches 95 %. The full run trains 19 networks (a few minutes); its tables and pictures:
 
 # %% volatile
 with tempfile.TemporaryDirectory() as tmp:
-    study = spiral_study(out=tmp, quick=FAST, verbose=False)
-    table = (Path(study["folder"]) / "results.md").read_text(encoding="utf-8")
+    study = playground_study(out=tmp, quick=FAST, verbose=False)
+    folder = Path(study["folder"])
+    table = (folder / "results.md").read_text(encoding="utf-8")
+    pictures = {knob: (folder / f"boundaries_{knob}.png").read_bytes()
+                for knob in ("lr", "hidden", "regularization", "activation", "features")}
 display(Markdown(table.split("\n", 2)[2]))  # without the title line
-rows = {(r["lr"], r["hidden"], r["weight_decay"]): r for _, rs, _, _ in study["sections"] for r in rs}
+for knob, png in pictures.items():
+    display(Markdown(f"**Decision boundaries, varying {knob}** (test points; title: test accuracy)"))
+    display(Image(data=png))
+rows = study["rows"]
+
+
+def row(**change):
+    """The study's row for the base setting with ``change`` applied (e.g. ``row(lr=0.001)``)."""
+    return rows[tuple(sorted(setting_for(*next(iter(change.items()))).items()))]
+
+
 best = study["best"]
-print(f"best by validation accuracy: lr {best['lr']:g}, H {best['hidden']}, L2 {best['weight_decay']:g} -> "
-      f"test {best['test_acc']:.3f}, 95% training accuracy at epoch {best['epochs_to_95%']}")
-if not FAST:  # the findings below, as stated
-    assert (best["lr"], best["hidden"], best["weight_decay"]) == (0.3, 100, 0.0) and best["test_acc"] == 299 / 300
-    assert rows[(0.003, 100, 0.0)]["epochs_to_95%"] is None and rows[(0.003, 100, 0.0)]["final_train_acc"] <= 0.8
-    assert [rows[(lr, 100, 0.0)]["epochs_to_95%"] for lr in (0.03, 0.1, 0.3)] == [106, 33, 14]
-    assert rows[(1.0, 100, 0.0)]["epochs_to_95%"] == 38 and rows[(1.0, 100, 0.0)]["final_train_acc"] < 0.7
-    assert rows[(3.0, 100, 0.0)]["epochs_to_95%"] is None and rows[(3.0, 100, 0.0)]["final_train_acc"] < 0.5
-    assert rows[(3.0, 100, 0.0)]["final_loss"] > 0.9              # ln 3 = 1.10 is the loss of a uniform guess
-    assert 0.8 < rows[(0.3, 3, 0.0)]["final_train_acc"] < 0.85    # too few hidden units
-    assert all(rows[(0.3, h, 0.0)]["test_acc"] >= 0.99 for h in (10, 25, 50, 100, 300))
-    assert rows[(0.3, 10, 0.0)]["epochs_to_95%"] == 27 and rows[(0.3, 300, 0.0)]["epochs_to_95%"] == 13
-    assert [rows[(0.3, 100, l2)]["epochs_to_95%"] for l2 in (0.0001, 0.001)] == [14, 21]
-    assert all(rows[(0.3, 100, l2)]["final_train_acc"] <= 0.72 for l2 in (0.01, 0.03, 0.1))  # too much L2
-    assert rows[(0.3, 100, 0.1)]["final_train_acc"] == 1 / 3       # chance: one class everywhere
+print(f"best by validation accuracy: lr {best['lr']:g}, H {best['hidden']}, {best['activation']}, "
+      f"{best['regularization']}, inputs {best['features']} -> test {best['test_acc']:.3f}, "
+      f"95% training accuracy at epoch {best['epochs_to_95%']} ({study['seconds']:.0f} s for the whole study)")
+if FAST:
+    assert all(0.0 <= r["test_acc"] <= 1.0 for r in rows.values()) and best["test_acc"] > 0.6
+else:  # the findings below, as ranges that hold with a margin (the full run here gave the numbers in the text)
+    assert best["test_acc"] >= 0.95
+    assert row(lr=0.001)["epochs_to_95%"] is None and row(lr=0.001)["final_train_acc"] < 0.85  # too slow
+    assert row(lr=0.01)["test_acc"] >= 0.95
+    assert all(row(hidden=h)["final_train_acc"] < 0.8 for h in (2, 4))                      # too few units
+    assert all(row(hidden=h)["test_acc"] >= 0.95 for h in (32, 64))
+    assert row(regularization="l2 0.001")["test_acc"] >= 0.9
+    assert all(row(regularization=r)["final_train_acc"] < 0.7 for r in ("l2 0.1", "l1 0.1"))  # too much
+    assert row(activation="linear")["final_train_acc"] < 0.75                                 # a linear model
+    assert row(features="all seven (H = 8)")["test_acc"] >= 0.9
 
 # %% [markdown]
 # ### Findings (from the full run above)
 #
-# * **Learning rate.** Too small (0.003): after 300 epochs about 80%; it never reaches 95%. 0.03, 0.1 and 0.3
-#   reach 95% at epochs 106, 33 and 14: up to a point, a larger step converges proportionally faster. At 1 training
-#   becomes erratic: it reaches 95% at epoch 38, then overshoots, and the final accuracy falls to about 66%. At 3
-#   it **never learns**: accuracy stays below 50% and the loss near 1.0, close to ln 3 ≈ 1.10, the loss of a
-#   uniform guess over three classes.
-# * **Hidden size.** 3 units cannot represent the spiral (about 83%). From 10 units on, all reach 99–100% on the
-#   test points; more units converge in fewer epochs (27 for 10 units, 13 for 300), but each epoch costs more.
-# * **L2 regularisation (weight decay).** 10⁻⁴ changes little (95% at epoch 14, as without it); 10⁻³ slows
-#   convergence (epoch 21); from 10⁻² on the penalty dominates the loss and the model under-fits (72% and below),
-#   down to chance (33%) at 0.1. On this data regularisation does not improve the test accuracy.
+# * **Best configuration**: lr 0.01, two hidden layers of 32 ReLU units, no regularisation, inputs x1 and x2:
+#   99.6 % of the test points (found as the seed asks: one knob at a time, each setting judged on the validation
+#   points, never on the test points). 64 units do as well and converge sooner (95 % at epoch 42 against 69).
+# * **Learning rate.** Too small (0.001, 0.003): after 100 epochs the network still draws a few broad bands,
+#   65–79 % of the training points. 0.01 converges. Larger rates (0.03, 0.1) make the training accuracy jump
+#   around (with momentum 0.9 and batches of 10, each step overshoots): they never hold 95 %, and what they keep
+#   is the best epoch they happened to pass (test 91 % and 80 %).
+# * **Hidden size.** 2 or 4 units per layer cannot bend the boundary around two arms (64–69 % training accuracy);
+#   8 nearly can (95 % training, 92 % test); 16 and more reach 96–99.6 %, and wider layers converge in fewer epochs
+#   (89, 69, 42 for 16, 32, 64 units).
+# * **Regularisation.** A little helps nothing here and slows convergence (L2 0.001: 95 % at epoch 76, test
+#   96 %; L1 0.001: epoch 81, test 98 %): the data has little noise to overfit. More under-fits: with L2 0.01 the
+#   boundary gets smooth and cuts through the arms (82 %), and at 0.1 — or L1 from 0.01 on, which pushes weights to
+#   exactly zero — the weights collapse, the net predicts one class (loss ln 2 ≈ 0.693, accuracy near 50 %).
+# * **Activation and inputs.** With x1, x2 only, ReLU learns the spiral in 100 epochs; tanh gets 87 % of the
+#   training points and sigmoid and linear stay near chance (a linear network is a linear classifier whatever its
+#   depth). Giving the network all seven of the playground's inputs makes a much smaller one (8 units) work: the
+#   sin x1, sin x2 features already oscillate across the arms (98 % test).
 #
-# The chosen setting (best validation accuracy) is lr 0.3, 100 hidden units, no L2: 299 of the 300 test points
-# right (99.7%).
+# What you may see on another machine: the same picture, with accuracies a point or two away and convergence
+# epochs a few epochs earlier or later (the rows near an edge, like lr 0.03 or H = 8, move the most). Slide the
+# same knobs in the playground itself and you will see the same effects, in its own units.
 #
 # **Checkpoint** (EECS 498 §7).
 #
@@ -330,8 +356,8 @@ if not FAST:  # the findings below, as stated
 #    least 4 per layer on its way back: the early layers barely learn (vanishing gradients, notebook 6).
 # 2. y = W((1 − p)x) = (1 − p)Wx, the expected value of the training-time output; with inverted dropout (dividing
 #    by 1 − p during training) simply y = Wx (notebook 7).
-# 3. Lower the learning rate (or decay it over the epochs); the spiral study's lr = 1 and 3 rows show what too
-#    large a step does.
+# 3. Lower the learning rate (or decay it over the epochs); the spiral study's lr = 0.03 and 0.1 rows show what
+#    too large a step does.
 #
 # </details>
 #

@@ -67,7 +67,7 @@ def train_setting(setting, seed=0, epochs=100, dtype="float32"):
     from ..data import feature_map
     from ..models import MLP
     from .datasets import load_dataset
-    from .experiments import epochs_to_reach, fit
+    from .study_tools import epochs_to_reach, fit
 
     feats = list(_features(setting["features"]))
     ds = load_dataset("playground-spiral", seed=seed, noise=NOISE, features=feats)
@@ -84,8 +84,8 @@ def train_setting(setting, seed=0, epochs=100, dtype="float32"):
 
 def run(out="experiments", quick=False, seed=0, verbose=True) -> dict:
     """Run the study (see the module docstring); ``quick``: 30 epochs and a reduced grid (a smoke test)."""
-    from .experiments import _say, write_results
     from .plots import plot_decision_boundaries, plot_decision_boundary, plot_lines
+    from .study_tools import _say, write_results
 
     folder = Path(out) / "playground"
     epochs = 30 if quick else 100

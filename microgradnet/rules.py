@@ -81,11 +81,9 @@ class Rule:
 
 
 class RuleTable(dict):
-    """The rules by name: a dict that counts its changes in ``version`` and calls back what was derived from it
-    (``Value``'s specialisations, :mod:`microgradnet.value_fast`, subscribe), so replacing an entry is all it takes
-    to change what every front computes."""
-
-    version = 0
+    """The rules by name: a dict that calls back what was derived from it whenever it changes (``Value``'s
+    specialisations, :mod:`microgradnet.value_fast`, subscribe), so replacing an entry is all it takes to change
+    what every front computes."""
 
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
@@ -97,7 +95,6 @@ class RuleTable(dict):
         rebuild()
 
     def _changed(self):
-        self.version += 1
         for rebuild in self.subscribers:
             rebuild()
 

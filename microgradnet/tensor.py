@@ -446,12 +446,6 @@ class Tensor(Node):
                                                                                        "backward")
         engine.backward([self], [g], create_graph=create_graph)
 
-    def _default_seed(self, op):  # the old name ("seed" now means an RNG seed only), kept for viz.steps
-        return self._unit_grad(op)
-
-    def _as_seed(self, g, create_graph, op):
-        return self._as_root_grad(g, create_graph, op)
-
     def _unit_grad(self, op):
         if self.data.size != 1:
             raise RuntimeError(f"{op}: the output has shape {self.shape}; a gradient can be implied only for a "

@@ -294,12 +294,6 @@ class Value(Node):
             return make(float(g), (), "") if create_graph else float(g)
         raise TypeError(f"{op}: the gradient for a Value must be a number, got {type(g).__name__}")
 
-    def _default_seed(self, op):  # the old name ("seed" now means an RNG seed only), kept for viz.steps
-        return self._unit_grad(op)
-
-    def _as_seed(self, g, create_graph, op):
-        return self._as_root_grad(g, create_graph, op)
-
     def _unit_grad(self, op):
         return 1.0
 

@@ -54,12 +54,12 @@ def _seeds(roots, gradient, op):
             if hasattr(r, "shape"):
                 if not r.requires_grad:
                     raise RuntimeError(f"{op}: the output does not require grad (no input had requires_grad=True)")
-                seeds.append(r._default_seed(op))
+                seeds.append(r._unit_grad(op))
             else:
                 seeds.append(1.0)
         return seeds
     if len(roots) == 1:
-        return [roots[0]._as_seed(gradient, False, op)]
+        return [roots[0]._as_root_grad(gradient, False, op)]
     g = np.asarray(getattr(gradient, "data", gradient), dtype=np.float64).ravel()
     if g.size != len(roots):
         raise ValueError(f"{op}: gradient has {g.size} element(s) for {len(roots)} output value(s)")

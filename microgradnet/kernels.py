@@ -15,12 +15,15 @@ SHORT_ROW = 64
 
 
 def assign(dst, src):
-    """``dst[...] = src`` for equal shapes; when the last axis is contiguous in both and short (an image row of a
-    conv or a pool, 2 to ``SHORT_ROW`` cells), each row is moved as one opaque item, so numpy's copy loop runs
-    once over all rows instead of once per row (2–3× faster on 16-cell rows). Values are copied bit for bit."""
+    """``dst[...] = src`` for equal shapes. When the last axis is contiguous in both, short (an image row of a conv
+    or a pool, 2 to ``SHORT_ROW`` cells) and not continued by the next row (a window's rows have gaps between
+    them), each row is moved as one opaque item, so numpy's copy loop runs once over all rows instead of once per
+    row. Rows that continue each other in both are left to numpy, which already copies them as one long run.
+    Values are copied bit for bit."""
     n = src.shape[-1] if src.ndim > 1 else 0
     if (1 < n <= SHORT_ROW and dst.shape == src.shape and dst.dtype == src.dtype and src.dtype != object
-            and src.strides[-1] == dst.strides[-1] == src.itemsize and src.size):
+            and src.strides[-1] == dst.strides[-1] == src.itemsize and src.size
+            and not (src.strides[-2] == dst.strides[-2] == n * src.itemsize)):
         row = np.dtype((np.void, n * src.itemsize))
         dst.view(row)[..., 0] = src.view(row)[..., 0]
     else:
@@ -32,15 +35,28 @@ def reshape(x, shape):
     columns), the copy is made with :func:`assign`, short rows moved whole."""
     if x.dtype == object or x.flags.c_contiguous:
         return np.reshape(x, shape)
-    try:
-        out = x.view()
-        out.shape = shape  # no copy needed: a view with the new shape
-        return out
-    except AttributeError:
-        pass
+    view = _reshaped_view(x, shape)
+    if view is not None:
+        return view
     out = np.empty(x.shape, dtype=x.dtype)
     assign(out, x)
     return out.reshape(shape)
+
+
+def _reshaped_view(x, shape):
+    """x with a new shape as a view, or None when that needs a copy. (Setting ``.shape`` on a view to find out, the
+    older idiom, costs as much as the copy itself: numpy builds the copy before refusing.)"""
+    try:
+        return np.reshape(x, shape, copy=False)
+    except ValueError:
+        return None
+    except TypeError:  # numpy 2.0 has no copy= on reshape
+        out = x.view()
+        try:
+            out.shape = shape
+        except AttributeError:
+            return None
+        return out
 
 
 def box(index, shape):
@@ -134,14 +150,19 @@ def fold(g, size, kernel, stride, dilation):
 
 
 def _fold_runs(g, size, kernel, dilation):
-    """fold for stride 1, adding whole runs instead of short rows. All images are one flat run of N·C·H·W cells;
-    window shift (p, q) is the offset p·d_h·W + q·d_w into it. Each shift's gradient is first placed on the image
-    grid (a buffer whose cells outside the OH×OW corner stay 0), then added as ONE run at its offset: a zero that
-    lands in the next image's top rows or past the end changes nothing (x + 0 = x; the sum starts at +0, so no
-    −0 is lost). Each cell receives the same additions in the same order as the textbook loop."""
+    """fold for stride 1, adding whole runs instead of short rows. All images are one flat run of cells; window
+    shift (p, q) is the offset p·d_h·W + q·d_w into it. Each shift's gradient is first placed on the image grid (a
+    buffer whose cells outside the OH×OW corner stay 0), then added as ONE run at its offset: a zero that lands in
+    the next image's top rows or past the end changes nothing (x + 0 = x; the sum starts at +0, so no −0 is lost).
+    The leading axes (batch, channel) are laid out in g's own memory order (after a conv's matmul that is channel
+    first), so the placing reads g in order; the result is returned row-major. Each cell receives the same
+    additions in the same order as the textbook loop."""
     (kh, kw), (dh, dw) = kernel, dilation
     oh, ow = g.shape[-4:-2]
-    lead = g.shape[:-4]
+    nl = g.ndim - 4
+    order = sorted(range(nl), key=lambda a: -g.strides[a])  # g's leading axes, outermost in memory first
+    g = g.transpose(tuple(order) + tuple(range(nl, nl + 4)))
+    lead = g.shape[:nl]
     hp, wp = size
     cells = int(np.prod(lead, dtype=np.int64)) * hp * wp
     buf = np.zeros(cells + (kh - 1) * dh * wp + (kw - 1) * dw, dtype=g.dtype)
@@ -153,7 +174,8 @@ def _fold_runs(g, size, kernel, dilation):
             assign(corner, g[..., i, j])
             o = i * dh * wp + j * dw
             buf[o:o + cells] += run
-    return buf[:cells].reshape(lead + (hp, wp))
+    z = buf[:cells].reshape(lead + (hp, wp)).transpose(tuple(np.argsort(order).tolist()) + (nl, nl + 1))
+    return np.ascontiguousarray(z)
 
 
 def windows_flat(x, kernel, step, length):

@@ -7,6 +7,7 @@ tape through one table of rules (:data:`microgradnet.rules.RULES`); ``backward``
 from . import rules
 from . import tensor_ops as _tensor_ops
 from . import value_fast as value_fast  # Value's specialisations, derived from the table (see that module)
+from .autograd import grad
 from .creation import (
     arange,
     empty,
@@ -27,9 +28,10 @@ from .creation import (
     zeros,
     zeros_like,
 )
-from .engine import AnomalyError, detect_anomaly, enable_grad, grad, is_grad_enabled, no_grad, scope, toposort
+from .engine import toposort
 from .errors import DimError, ShapeError
 from .gradcheck import GradcheckError, gradcheck
+from .modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
 from .random import generator, manual_seed
 from .rules import RULES
 from .scalar_level import scalar_level

@@ -15,33 +15,19 @@ Gradient semantics (tested in ``tests/test_engine_semantics.py``)
     - The graph is never freed: ``backward`` can be called again, and the renderer can draw it afterwards.
 
 Next door: the modes the sweep reads (``no_grad``, ``detect_anomaly``, scopes; per thread) are in
-:mod:`microgradnet.modes`; the local derivatives come from :mod:`microgradnet.rules` through each node's
-``_propagate`` (``Value`` in ``value.py``, ``Tensor`` in ``tensor.py``).
+:mod:`microgradnet.modes`; ``grad()`` (gradients without touching ``.grad``) is in :mod:`microgradnet.autograd`;
+the local derivatives come from :mod:`microgradnet.rules` through each node's ``_propagate`` (``Value`` in
+``value.py``, ``Tensor`` in ``tensor.py``).
 """
 
 from __future__ import annotations
 
 import itertools
 
-from .modes import (
-    PER_THREAD,
-    AnomalyError,
-    anomaly_enabled,
-    check_backward,
-    check_forward,
-    current_scope,
-    describe,
-    detect_anomaly,
-    enable_grad,
-    is_grad_enabled,
-    no_grad,
-    scope,
-)
+from .modes import PER_THREAD, current_scope, enable_grad, no_grad, scope  # noqa: F401 (engine.scope kept for callers)
 from .rules import RULES
 
-__all__ = ["AnomalyError", "Node", "SWEEPS", "anomaly_enabled", "backward", "check_backward", "check_forward", "grad",
-           "current_scope", "detect_anomaly", "enable_grad", "is_grad_enabled", "no_grad", "node_ids", "scope",
-           "toposort"]
+__all__ = ["Node", "SWEEPS", "backward", "node_ids", "toposort"]
 
 node_ids = itertools.count(1)
 """The tape's clock: every node takes the next number when it is made, so parents always have smaller ids."""
@@ -142,41 +128,3 @@ def backward(roots, gradients, create_graph: bool = False) -> list:
         if n.grad is None:
             n.grad = n._zero_grad()
     return order
-
-
-# ---------------------------------------------------------------------------------------------------- grad()
-def grad(outputs, inputs, grad_outputs=None, create_graph: bool = False, allow_unused: bool = False):
-    """∂outputs/∂inputs, returned as a tuple (one per input) without touching any ``.grad``.
-
-    As ``torch.autograd.grad``: ``grad_outputs`` is ∂L/∂output for each output (1 for scalar outputs). With
-    ``create_graph=True`` the returned gradients are nodes on the tape, so ``grad`` can be applied to them again:
-    second derivatives, Hessian-vector products.
-    """
-    single = isinstance(inputs, Node)
-    outputs = [outputs] if isinstance(outputs, Node) else list(outputs)
-    inputs = [inputs] if single else list(inputs)
-    if grad_outputs is None:
-        grad_outputs = [o._unit_grad("grad") for o in outputs]
-    elif isinstance(grad_outputs, Node) or not isinstance(grad_outputs, (list, tuple)):
-        grad_outputs = [grad_outputs]
-    root_grads = [o._as_root_grad(g, create_graph, "grad") for o, g in zip(outputs, grad_outputs)]
-    order = toposort(outputs)
-    saved = [(n, n.grad) for n in order]
-    for x in inputs:
-        x.grad = x._reset_grad()
-    ids = {n._id for n in order}
-    try:
-        backward(outputs, root_grads, create_graph=create_graph)
-        result = []
-        for x in inputs:
-            if x._id not in ids:
-                if not allow_unused:
-                    raise ValueError(f"grad: input {describe(x)} is not used to compute the outputs; "
-                                     "pass allow_unused=True to get None for it")
-                result.append(None)
-            else:
-                result.append(x.grad)
-    finally:
-        for n, g in saved:
-            n.grad = g
-    return result[0] if single else tuple(result)

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .engine import grad as _grad
-from .engine import no_grad, toposort
+from .autograd import grad as _grad
+from .engine import toposort
+from .modes import no_grad
 from .tensor import Tensor
 from .value import Value
 

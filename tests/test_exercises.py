@@ -213,7 +213,7 @@ def _seed_bn(X, g, eps=1e-5, variant="right"):
     "right", "one_over_n" (√((1/n) Σ ... + ε)), "eps_outside" (√Σ ... + ε), "per_feature" (one σ per column, no
     1/n), "usual" (the usual batch norm's √(var + ε) per column), "sigma_constant" / "mean_constant" (σ / μ
     detached from the graph)."""
-    from microgradnet import Tensor, engine
+    from microgradnet import Tensor, autograd
     xt = Tensor(np.array(X, dtype=float), requires_grad=True)
     mu = xt.mean(axis=0, keepdims=True)
     d = xt - (mu.detach() if variant == "mean_constant" else mu)
@@ -225,7 +225,7 @@ def _seed_bn(X, g, eps=1e-5, variant="right"):
              "eps_outside": lambda: sq.sum() ** 0.5 + eps,
              "per_feature": lambda: (sq.sum(axis=0, keepdims=True) + eps) ** 0.5,
              "usual": lambda: (sq.mean(axis=0, keepdims=True) + eps) ** 0.5}[variant]()
-    (dX,) = engine.grad(d / sigma, [xt], grad_outputs=np.asarray(g, dtype=float))
+    (dX,) = autograd.grad(d / sigma, [xt], grad_outputs=np.asarray(g, dtype=float))
     return np.asarray(dX)
 
 

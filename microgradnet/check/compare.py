@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import engine
+from .. import autograd, engine
 from ..closed_form import CLOSED_FORMS
 from ..tensor import Tensor
 from . import compositions
@@ -58,7 +58,7 @@ def autodiff(name: str, inputs, params: dict, g):
     if seed.shape != out.shape:
         raise ValueError(f"check: the autodiff composition of {name!r} returned shape {out.shape}; the closed-form "
                          f"forward has shape {seed.shape}")
-    grads = engine.grad(out, [leaves[i] for i in rec.wrt], grad_outputs=seed, allow_unused=True)
+    grads = autograd.grad(out, [leaves[i] for i in rec.wrt], grad_outputs=seed, allow_unused=True)
     grads = [np.zeros(leaves[i].shape) if d is None else np.asarray(d, dtype=np.float64)
              for i, d in zip(rec.wrt, grads)]
     return np.array(out.data, dtype=np.float64), grads

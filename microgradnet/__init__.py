@@ -57,7 +57,6 @@ from .tensor import (
     tanh,
     where,
     windows,
-    windows_flat,
 )
 from .tensor_ops import (
     acos,
@@ -213,5 +212,5 @@ __all__ = [
     "scalar_level", "scope", "sigmoid", "sign", "sin", "sinh", "softmax", "sort", "split", "sqrt", "square",
     "squeeze", "stack", "std", "sub", "subtract", "sum", "t", "tan", "tanh", "tape", "tensor", "topk", "toposort",
     "trace", "transpose", "tril", "triu", "true_divide", "trunc", "uint8", "unbind", "unsqueeze", "var", "vmax",
-    "vmin", "vsum", "where", "windows", "windows_flat", "xlogy", "zeros", "zeros_like",
+    "vmin", "vsum", "where", "windows", "xlogy", "zeros", "zeros_like",
 ]

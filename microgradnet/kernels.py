@@ -178,33 +178,6 @@ def _fold_runs(g, size, kernel, dilation):
     return np.ascontiguousarray(z)
 
 
-def windows_flat(x, kernel, step, length):
-    """out[..., p, q, t] = x[..., t + p·a + q·b], (a, b) = ``step``, as a read-only strided view."""
-    (kh, kw), (a, b) = kernel, step
-    if x.dtype == object:
-        idx = (np.arange(kh) * a)[:, None, None] + (np.arange(kw) * b)[None, :, None] + np.arange(length)
-        return x[..., idx]
-    st = x.strides[-1]
-    return np.lib.stride_tricks.as_strided(
-        x, x.shape[:-1] + (kh, kw, length), x.strides[:-1] + (st * a, st * b, st), writeable=False)
-
-
-def fold_flat(g, size, kernel, step):
-    """z = zeros(size); z[..., t + p·a + q·b] += g[..., p, q, t]: whole runs added, each cell of z written once
-    less (the first run is written, not added)."""
-    (kh, kw), (a, b) = kernel, step
-    t = g.shape[-1]
-    z = np.empty(g.shape[:-3] + (size,), dtype=g.dtype)
-    z[..., :t] = g[..., 0, 0, :]
-    z[..., t:] = 0
-    for p in range(kh):
-        for q in range(kw):
-            if p or q:
-                o = p * a + q * b
-                z[..., o:o + t] += g[..., p, q, :]
-    return z
-
-
 def first_maximum(mask, axis):
     """One-hot weights (mask's shape, float ``dtype`` of the caller's choosing via ``astype``) marking the FIRST
     True of ``mask`` along ``axis`` (a tuple of axes, or None for all) in row-major order; a slice with no True

@@ -470,19 +470,6 @@ _rule(name="fold", kind="shape", symbol="fold", arity=1, attrs=("size", "kernel"
       formula="out[..., i·s + p·d, j·s + q·d] += x[..., i, j, p, q]", local_formulas=("1",))
 
 
-_rule(name="window_flat", kind="shape", symbol="windows_flat", arity=1, attrs=("kernel", "step", "length"),
-      forward=lambda m, x, kernel, step, length: kernels.windows_flat(x, kernel, step, length),
-      vjps=(lambda m, g, out, x, kernel, step, length: m.apply("fold_flat", g, x.shape[-1], kernel, step),),
-      formula="out[..., p, q, t] = x[..., t + p·a + q·b]",
-      local_formulas=("1 (overlapping windows add up)",),
-      convention="windows of a row-major flattened image (a = row step, b = column step): every window is one "
-                 "contiguous run, so stride-1 conv reads and its backward (fold_flat) adds whole rows at once")
-_rule(name="fold_flat", kind="shape", symbol="fold_flat", arity=1, attrs=("size", "kernel", "step"),
-      forward=lambda m, g, size, kernel, step: kernels.fold_flat(g, size, kernel, step),
-      vjps=(lambda m, g, out, x, size, kernel, step: m.apply("window_flat", g, kernel, step, x.shape[-1]),),
-      formula="out[..., t + p·a + q·b] += x[..., p, q, t]", local_formulas=("1",))
-
-
 def _concat_vjp(i):
     def vjp(m, g, out, *args):
         xs, axis = args[:-1], args[-1]

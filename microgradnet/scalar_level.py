@@ -133,7 +133,7 @@ def apply_scalar(ctx, name, inputs, attrs):
         out = np.empty(tuple(n + b + a for n, (b, a) in zip(x.shape, pw)), dtype=object)
         out[...] = zero
         out[tuple(slice(b, b + n) for n, (b, _) in zip(x.shape, pw))] = x
-    elif name in ("scatter_add", "fold", "fold_flat"):
+    elif name in ("scatter_add", "fold"):
         raise NotImplementedError(f"scalar_level: '{name}' appears only in a recorded backward pass "
                                   "(create_graph); differentiate scalar-level graphs with Value.backward")
     else:

@@ -961,26 +961,6 @@ def windows(x, kernel_size, stride=1, dilation=1):
     return apply("window", (x,), (k, s, d))
 
 
-def windows_flat(x, kernel_size, step, length):
-    """Windows of a flattened axis: (..., L) → (..., KH, KW, T) with out[..., p, q, t] = x[..., t + p·a + q·b],
-    (a, b) = ``step``, T = ``length``; needs T + (KH − 1)·a + (KW − 1)·b ≤ L.
-
-    With a row-major image of width Wp flattened to L = Hp·Wp and (a, b) = (d_h·Wp, d_w), window (p, q) is the
-    image shifted by (p·d_h, q·d_w), read as ONE contiguous run of T = (OH − 1)·Wp + OW cells: position
-    t = i·Wp + j is output pixel (i, j) when j < OW and a wrap-around cell otherwise (conv2d drops those). This is
-    how stride-1 conv2d gathers its columns; the backward (rule ``fold_flat``) adds whole runs, not short rows."""
-    x = lift(x, None, "windows_flat")
-    k, st = pair(kernel_size, "kernel_size", "windows_flat", 0), pair(step, "step", "windows_flat", 0)
-    if x.ndim < 1:
-        raise ValueError(f"windows_flat: needs at least 1 dimension (..., L), got shape {x.shape}")
-    length = int(length)
-    span = length + (k[0] - 1) * st[0] + (k[1] - 1) * st[1]
-    if min(k) < 1 or min(st) < 0 or length < 1 or span > x.shape[-1]:
-        raise ValueError(f"windows_flat: kernel {k} (≥ 1), step {st} (≥ 0) and length {length} (≥ 1) span "
-                         f"{span} cells, more than the {x.shape[-1]} of the last axis (shape {x.shape})")
-    return apply("window_flat", (x,), (k, st, length))
-
-
 def _t(name):
     def f(x, *args):
         return getattr(lift(x, None, name), name)(*args)

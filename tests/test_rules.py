@@ -161,7 +161,6 @@ STRUCTURAL = {
     "pad": (lambda x: mg.pad(x, ((1, 2), (0, 1))) * Tensor(np.arange(30.0).reshape(6, 5)), (3, 4)),
     "windows": (lambda x: mg.windows(x, (2, 3), stride=(1, 2), dilation=1) * 1.5, (1, 2, 5, 7)),
     "windows_dilated": (lambda x: mg.windows(x, 2, stride=2, dilation=2).tanh(), (2, 6, 6)),
-    "windows_flat": (lambda x: mg.windows_flat(x, (2, 3), (5, 2), 4).tanh(), (2, 13)),
     "cat": (lambda x: mg.cat([x, x * 2.0, x[:1]], 0), (2, 3)),
     "stack": (lambda x: mg.stack([x, x.exp()], 1), (2, 3)),
     "matmul": (lambda x: x @ Tensor(np.arange(8.0).reshape(4, 2)), (3, 4)),
@@ -177,19 +176,6 @@ def test_structural_rules(name, rng):
     x = Tensor(rng.standard_normal(shape), requires_grad=True)
     report = mg.gradcheck(f, x)
     assert report.passed, str(report)
-
-
-def test_windows_flat_values_overlap_gradient_and_errors():
-    x = Tensor(np.arange(12.0), requires_grad=True)
-    w = mg.windows_flat(x, (2, 2), (4, 1), 3)  # a 3-wide image flattened with row step 4
-    assert w.shape == (2, 2, 3)
-    np.testing.assert_array_equal(w.data[1, 1], [5.0, 6.0, 7.0])  # t + 1·4 + 1·1
-    w.sum().backward()
-    # cell k is read by every (p, q, t) with t + 4p + q = k, 0 ≤ t < 3
-    want = [sum(1 for p in range(2) for q in range(2) if 0 <= k - 4 * p - q < 3) for k in range(12)]
-    np.testing.assert_array_equal(x.grad, want)
-    with pytest.raises(ValueError, match=r"windows_flat: kernel \(2, 2\) .* span 9 cells, more than the 8"):
-        mg.windows_flat(np.zeros(8), 2, (4, 1), 4)
 
 
 def test_matmul_long_reduction_takes_the_transposed_route_with_equal_numbers(rng):

@@ -102,9 +102,6 @@ def op_label(t) -> str:
         if tuple(a["dilation"]) != (1, 1):
             text += f" dilation {_pair_text(a['dilation'])}"
         return text
-    if name in ("window_flat", "fold_flat"):
-        text = ("windows_flat " if name == "window_flat" else "fold_flat ") + _pair_text(a["kernel"])
-        return text + f" step {_pair_text(a['step'])}"
     if name == "concatenate":
         return f"cat axis={a['axis']}"
     if name == "where":

@@ -182,14 +182,14 @@ def backward_scalar(t: Tensor, gradient=None) -> None:
     if gradient is None:
         if len(roots) != 1:
             raise RuntimeError(f"backward: the output has shape {t.shape}; pass gradient= for a non-scalar output")
-        seeds = [1.0]
+        root_grads = [1.0]
     else:
         g = np.broadcast_to(np.asarray(getattr(gradient, "data", gradient), dtype=np.float64), t.shape)
-        seeds = [float(v) for v in g.flat]
+        root_grads = [float(v) for v in g.flat]
     for _, varr in ctx.lifted.values():
         for v in varr.flat:
             v.grad = 0.0
-    engine.backward(roots, seeds)
+    engine.backward(roots, root_grads)
     for src, varr in ctx.lifted.values():
         if src.requires_grad:
             g = np.array([v.grad for v in varr.flat], dtype=src.dtype).reshape(src.shape)

@@ -1,6 +1,6 @@
 """functional: linear, conv2d, pooling, activations, pad, flatten — forward against numpy loops written here,
 gradients by microgradnet.gradcheck (central differences in float64) over a sweep, tie rules against hand-built
-gradients, hand-worked numbers from the EN4553 seed."""
+gradients, hand-worked numbers from the EN4553 handout."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def test_linear_matches_y_equals_Wx_plus_b_per_example(rng):
     check(lambda x, w, b: F.linear(x, w, b), x, w, b)
 
 
-def test_linear_gradients_are_the_seed_formulas(rng):
+def test_linear_gradients_are_the_homework_formulas(rng):
     # EECS 498 HW1 §1.1 / CSC 249 HW2 P2: ∂L/∂W = gᵀx, ∂L/∂b = Σ g, ∂L/∂x = g W
     x, w, b, g = (rng.standard_normal(s) for s in ((4, 3), (5, 3), (5,), (4, 5)))
     tx, tw, tb = T(x), T(w), T(b)
@@ -359,7 +359,7 @@ def test_pooling_errors():
 
 # ---------------------------------------------------------------------------------------------------- EN4553 A2 Q1
 def test_en4553_toy_network_by_hand():
-    # The seed's recipe for X (index 180577X: digits 1 8 0 5 7 7 → 1 8 0.5 5 7 7.1, the next six negated, the last
+    # The handout's recipe for X (index 180577X: digits 1 8 0 5 7 7 → 1 8 0.5 5 7 7.1, the next six negated, the last
     # row the first negated), Maxpool 2×2 stride 2 → LRelu (0.1) → Dense w = [1, 2, 10, 4], ∂L/∂y = 2.
     X = T([[1, 8, 0.5, 5], [7, 7.1, -1, -8], [-0.5, -5, -7, -7.1], [-1, -8, -0.5, -5]])
     W = T([[1.0, 2.0, 10.0, 4.0]])

@@ -1,5 +1,5 @@
 """functional: softmax, log_softmax and the losses — values against numpy written here, gradients against the
-seeds' closed forms (p − onehot) and central differences, extreme logits, label errors."""
+homework's closed forms (p − onehot) and central differences, extreme logits, label errors."""
 
 from __future__ import annotations
 

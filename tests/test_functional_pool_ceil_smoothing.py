@@ -322,7 +322,7 @@ def test_label_smoothing_custom_ignore_index_and_spatial_input(rng):
 
 @pytest.mark.parametrize("eps", [0.1, 0.5, 1.0])
 def test_label_smoothing_gradient_is_the_closed_form(rng, eps):
-    # unweighted mean: ∂L/∂z = (softmax(z) − ((1 − ε)·onehot + ε/K))/N; the seeds' closed form takes the target
+    # unweighted mean: ∂L/∂z = (softmax(z) − ((1 − ε)·onehot + ε/K))/N; the homework's closed form takes the target
     # distribution directly: cross_entropy_backward(z, t').dscores = (p − t')/N
     n, k = 5, 4
     z, y = rng.standard_normal((n, k)), np.array([0, 3, 3, 1, 2])

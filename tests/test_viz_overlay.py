@@ -1,4 +1,4 @@
-"""The rule-check overlay on the EN4553 toy network (A2 Q1), with the seed's numbers worked by hand.
+"""The rule-check overlay on the EN4553 toy network (A2 Q1), with the handout's numbers worked by hand.
 
 Index 180577X gives
     X = [[1, 8, 0.5, 5], [7, 7.1, −1, −8], [−0.5, −5, −7, −7.1], [−1, −8, −0.5, −5]]
@@ -37,7 +37,7 @@ def nodes(dot):
 
 
 def toy():
-    """The toy network at tensor level, with the seed's boxes as scopes."""
+    """The toy network at tensor level, with the handout's boxes as scopes."""
     X = mg.tensor(X0, requires_grad=True, label="X")
     w = mg.tensor(W0, requires_grad=True, label="w")
     with scope("Maxpool"):

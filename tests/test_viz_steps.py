@@ -1,4 +1,4 @@
-"""Backward, step by step: frames in backward order, partial sums, the seed, the final frame = backward()."""
+"""Backward, step by step: the starting gradient, frames in backward order, partial sums, last frame = backward()."""
 
 from __future__ import annotations
 
@@ -41,10 +41,10 @@ def value_nodes(dot):
     return out
 
 
-def test_one_frame_per_operation_in_backward_order_and_the_seed_first():
+def test_one_frame_per_operation_in_backward_order_and_the_starting_gradient_first():
     out, v = diamond(backward=False)
     steps = backward_steps(out)
-    assert len(steps) == 4 + 1  # x·x, h + 1, h·4, p·q, and the seed
+    assert len(steps) == 4 + 1  # x·x, h + 1, h·4, p·q, and the starting gradient ∂out/∂out
     assert steps.titles[0] == "seed: ∂out/∂out = 1.0000"
     assert [t.split(": ", 1)[1] for t in steps.titles[1:]] == [
         # x = 3: h = 9, p = 10, q = 36; each caption is one chain-rule step, worked by hand
@@ -54,9 +54,9 @@ def test_one_frame_per_operation_in_backward_order_and_the_seed_first():
         "∂out/∂h += ∂out/∂p · 1 = 36.0000 · 1.0000 = 36.0000",
         "∂out/∂x += ∂out/∂h · ∂h/∂x = 76.0000 · 6.0000 = 456.0000",  # h = x·x: ∂h/∂x = 2x = 6; 40 + 36 = 76
     ]
-    seed = value_nodes(steps[0])
-    assert all(f[-1] == "grad —" for name, (f, _) in seed.items() if f[0] != "out")
-    assert seed["n7"][0][-1] == "grad 1.0000"
+    start = value_nodes(steps[0])
+    assert all(f[-1] == "grad —" for name, (f, _) in start.items() if f[0] != "out")
+    assert start["n7"][0][-1] == "grad 1.0000"
 
 
 def test_partial_sums_are_marked_until_every_consumer_is_processed():
@@ -110,7 +110,7 @@ def test_tensor_steps_match_tensor_backward():
     np.testing.assert_allclose(final[b._id], b.grad)
 
 
-def test_seeding_a_non_scalar_output_and_limits():
+def test_starting_gradient_of_a_non_scalar_output_and_limits():
     t = mg.tensor([1.0, -2.0], requires_grad=True, label="t")
     y = t * 3.0
     with pytest.raises(RuntimeError, match="backward_steps: the output has shape"):
@@ -118,7 +118,8 @@ def test_seeding_a_non_scalar_output_and_limits():
     steps = backward_steps(y, gradient=np.array([1.0, 10.0]))
     np.testing.assert_allclose(steps.final_grads[t._id], [3.0, 30.0])
     v, _ = diamond(backward=False)
-    with pytest.raises(ValueError, match="5 frames .one per operation, plus the seed. exceed max_frames=3"):
+    with pytest.raises(ValueError, match="5 frames .one per operation, plus one for the starting gradient. exceed "
+                                         "max_frames=3"):
         backward_steps(v, max_frames=3)
 
 

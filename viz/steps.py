@@ -3,7 +3,7 @@
 ``backward_steps(root)`` replays the backward pass with the engine's own per-node step (the rule applied at one
 node: ``node._propagate``, micrograd's ``_backward``) on a copy of the gradient state, and draws a frame:
 
-- frame 0 is the seed: ∂L/∂L = 1 (or the ``gradient`` given); every other grad reads ``—``;
+- frame 0 holds the starting gradient ∂L/∂L = 1 (or the ``gradient`` given); every other grad reads ``—``;
 - frame k applies the rule of the k-th node in reverse tape order: that node is gold, the edges to its parents are
   orange, the parents that just received a contribution have an orange border, and every gradient known so far is
   written in. A gradient that is still a partial sum (some consumer not yet processed) is filled thistle: this is
@@ -47,17 +47,18 @@ def _copy(g):
     return np.array(g, copy=True) if isinstance(g, np.ndarray) else g
 
 
-def _seeds(roots, gradient, op):
+def _root_grads(roots, gradient, op):
+    """The starting gradient ∂L/∂root of each root: 1 (a ones array for a Tensor), or the ``gradient`` given."""
     if gradient is None:
-        seeds = []
+        root_grads = []
         for r in roots:
             if hasattr(r, "shape"):
                 if not r.requires_grad:
                     raise RuntimeError(f"{op}: the output does not require grad (no input had requires_grad=True)")
-                seeds.append(r._unit_grad(op))
+                root_grads.append(r._unit_grad(op))
             else:
-                seeds.append(1.0)
-        return seeds
+                root_grads.append(1.0)
+        return root_grads
     if len(roots) == 1:
         return [roots[0]._as_root_grad(gradient, False, op)]
     g = np.asarray(getattr(gradient, "data", gradient), dtype=np.float64).ravel()
@@ -120,16 +121,16 @@ class Steps:
         tape = b.tape
         steps = [n for n in tape if n._prev]
         if len(steps) + 1 > max_frames:
-            raise ValueError(f"{op}: {len(steps) + 1:,} frames (one per operation, plus the seed) exceed "
-                             f"max_frames={max_frames}; draw a smaller graph or raise max_frames")
-        seeds = _seeds(b.roots, gradient, op)
-        self.states, self.events = self._replay(tape, b.roots, seeds)
+            raise ValueError(f"{op}: {len(steps) + 1:,} frames (one per operation, plus one for the starting "
+                             f"gradient) exceed max_frames={max_frames}; draw a smaller graph or raise max_frames")
+        root_grads = _root_grads(b.roots, gradient, op)
+        self.states, self.events = self._replay(tape, b.roots, root_grads)
         self.titles = self._titles(b)
         self.frames = self._frames(b)
 
     # -------------------------------------------------------------------------------------------- replay
     @staticmethod
-    def _replay(tape, roots, seeds):
+    def _replay(tape, roots, root_grads):
         """Run backward one node at a time with the engine's step, recording what each step changed."""
         saved = [(n, n.grad) for n in tape]
         initial = {}
@@ -138,7 +139,7 @@ class Steps:
             with no_grad():
                 for n in tape:
                     n.grad = n._reset_grad()
-                for r, g in zip(roots, seeds):
+                for r, g in zip(roots, root_grads):
                     r.grad = g if r.grad is None else r.grad + g
                     initial[r._id] = _copy(r.grad)
                 for n in reversed(tape):
@@ -419,6 +420,7 @@ size();show(0);})();"""
 
 
 def backward_steps(root, gradient=None, **options) -> Steps:
-    """The backward pass from ``root`` as frames (see the module docstring). ``gradient`` seeds a non-scalar
-    output; the other options are those of :func:`viz.to_dot` (except the overlay), plus ``max_frames``."""
+    """The backward pass from ``root`` as frames (see the module docstring). ``gradient`` is the starting gradient
+    ∂L/∂root of a non-scalar output; the other options are those of :func:`viz.to_dot` (except the overlay), plus
+    ``max_frames``."""
     return Steps(root, gradient, **options)

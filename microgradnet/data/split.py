@@ -1,6 +1,6 @@
 """Splitting arrays into train / validation / test parts (numpy only).
 
-Two helpers, matching what the course seeds do by hand:
+Two helpers, matching what the homework does by hand:
 
 * ``train_val_test_split(X, y, train=500, val=250, test=250)`` -- consecutive slices, as in EECS 498 HW1
   (``X[:500]``, ``X[500:750]``, ``X[750:]``); ``shuffle=True`` permutes first.
@@ -94,7 +94,7 @@ def random_split(X, y, fraction=0.1, *, seed=None):
     """Hold out a random ``fraction`` (float) or count (int) of the samples.
 
     Returns ``(X_keep, y_keep, X_held, y_held)``; both parts keep their original relative order, so the
-    result depends only on ``seed``. Example from the seeds: "leave 1/10 of the train set as validation"::
+    result depends only on ``seed``. Example from EECS 498 HW1 §4–5: "leave 1/10 of the train set as validation"::
 
         X_train, y_train, X_val, y_val = random_split(X_train, y_train, 0.1, seed=0)
     """

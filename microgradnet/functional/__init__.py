@@ -7,7 +7,7 @@ Nothing here knows a derivative: every function is written with Tensor operation
 Shapes follow PyTorch: images are (N, C, H, W) (an unbatched (C, H, W) is accepted where PyTorch accepts it),
 class scores (N, C), a linear weight (out_features, in_features), a conv weight (out_channels, in_channels, kH, kW).
 
-Where each formula comes from (the seeds in ``shared/seeds``):
+Where each formula comes from (the five homework sets the project was built from):
 
 - ``linear`` — CSC 249 HW2 P2 (y = Wx + b), EECS 498 HW1 §1.1 (Y = WᵀX + b), CS 4670 PA5 B (y = Wx);
 - ``conv2d`` — CSC 249 HW2 P3/P5, Tsinghua DL HW1 §1.1, EECS 498 HW1 §1.5, CS 4670 PA5 A;

@@ -40,8 +40,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     Composition (no backward code here; autodiff runs the rules' backward), the same graph at every input size:
     pad → ``windows`` (N, C, OH, OW, kH, kW) → permute/reshape to columns (C·kH·kW, N·OH·OW) → matmul with W
     reshaped to (F, C·kH·kW) → + b (per row) → reshape/permute to (N, F, OH, OW). The backward of ``windows``
-    adds overlapping windows back (rule ``fold``), which is the seeds' "full convolution with the flipped
-    kernel"; the column copy and the fold run in named kernels (``kernels.reshape``, ``kernels.fold``).
+    adds overlapping windows back (rule ``fold``), which is the homework's "full convolution with the
+    flipped kernel"; the column copy and the fold run in named kernels (``kernels.reshape``, ``kernels.fold``).
 
     Groups split the channels: columns (groups, C/groups·kH·kW, …) times W (groups, F/groups, C/groups·kH·kW)
     in one batched matmul.

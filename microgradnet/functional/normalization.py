@@ -60,9 +60,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     ``running_var ← (1 − momentum)·running_var + momentum·σ²·m/(m − 1)`` (the UNBIASED variance).
     Evaluation: μ, σ² are the running statistics (constants), so the layer is an affine map.
 
-    The training-mode formula is EECS 498 HW1 §1.4 with the usual 1/m (the seed's literal σ has no 1/m and one σ
+    The training-mode formula is EECS 498 HW1 §1.4 with the usual 1/m (the handout's literal σ has no 1/m and one σ
     for all features: see ``microgradnet.closed_form.norm``). Composition: mean, subtraction, square, mean, pow
-    −½, products — the long backward formula of the seed comes out of the tape.
+    −½, products — the long backward formula of the handout comes out of the tape.
     """
     op = "batch_norm"
     x = _tensor(input, op)

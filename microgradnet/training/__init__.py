@@ -1,5 +1,5 @@
-"""Training the seeds' models: the ``Solver``, checkpoints, plots, the ``train``/``evaluate`` commands and the
-seeds' experiments (``python -m microgradnet.training.experiments NAME``).
+"""Training the homework models: the ``Solver``, checkpoints, plots, the ``train``/``evaluate`` commands and the
+homework's experiments (``python -m microgradnet.training.experiments NAME``).
 
 matplotlib and tqdm are imported only when a plot is drawn or a progress bar shown.
 """

@@ -305,7 +305,7 @@ def optimizer_from_arrays(desc: dict, arrays: dict) -> dict:
 
 
 def save_model(path, model, extra: dict | None = None) -> Path:
-    """Save just a model's state and how to rebuild it (``model.name`` / ``model.config`` for the seed models)."""
+    """Save just a model's state and how to rebuild it (``model.name`` / ``model.config`` for the homework models)."""
     meta = {"kind": "model", "model": model_description(model), **(extra or {})}
     return save_checkpoint(path, {f"model/{k}": v for k, v in module_arrays(model).items()}, meta)
 
@@ -318,7 +318,7 @@ def model_description(model) -> dict:
 
 
 def load_model(path, which: str = "model"):
-    """Rebuild a seed model from a checkpoint's metadata and load its parameters.
+    """Rebuild a homework model from a checkpoint's metadata and load its parameters.
 
     ``which``: ``"model"`` (the state when the file was written) or ``"best"`` (the best parameters by
     validation accuracy, if the checkpoint has them). Returns ``(model, checkpoint)``.
@@ -331,7 +331,7 @@ def load_model(path, which: str = "model"):
     name = desc.get("name")
     if name not in MODELS:
         raise CheckpointError(f"checkpoint {path}: the model cannot be rebuilt: its metadata names {name!r} (class "
-                              f"{desc.get('class')!r}); known seed models: {', '.join(MODELS)}. Build the model "
+                              f"{desc.get('class')!r}); known homework models: {', '.join(MODELS)}. Build the model "
                               "yourself and use Solver.load_checkpoint")
     config = desc.get("config", {})
     try:

@@ -1,4 +1,4 @@
-"""The seeds' training experiments, as functions and as ``python -m microgradnet.training.experiments NAME``.
+"""The homework's training experiments, as functions and as ``python -m microgradnet.training.experiments NAME``.
 
 =========  ==================================================================================================
 ``hidden`` EECS 498 HW1 §2–4: choose the number of hidden units on the validation set. Logistic regression and
@@ -213,7 +213,7 @@ EXPERIMENTS = {"hidden": hidden_study, "cnn": cnn_study, "spiral": spiral_study,
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m microgradnet.training.experiments",
-                                description="Run one of the seeds' training experiments; writes results.md, "
+                                description="Run one of the homework's training experiments; writes results.md, "
                                             "results.csv and PNG plots.")
     p.add_argument("name", choices=list(EXPERIMENTS),
                    help="hidden (EECS 498 §2-4), cnn (§5), spiral (cs231n), playground (Tsinghua §2)")

@@ -5,7 +5,7 @@ Data: ``playground-spiral`` (:func:`microgradnet.data.playground_spiral`): two a
 playground's slider at 10), half for training and half for testing, as the playground splits them; validation
 points from an independent draw. Model: the playground's kind of network, inputs → [H → activation] × 2 → 2
 scores, trained with softmax cross-entropy (the playground fits tanh outputs by squared error; cross-entropy is
-the seeds' loss for classes). SGD with momentum 0.9 (the playground uses plain SGD: momentum makes 100 epochs
+the homework's loss for classes). SGD with momentum 0.9 (the playground uses plain SGD: momentum makes 100 epochs
 enough here), batch 10 (the playground's default), 100 epochs.
 
 One knob is varied at a time around the base setting (lr 0.01, two hidden layers of H = 32, ReLU, no

@@ -1,7 +1,7 @@
 """What every training study shares: train one setting (:func:`fit`), read a curve (:func:`epochs_to_reach`) and
 write the results (:func:`write_results`: ``results.md`` tables with the chosen row in bold, and ``results.csv``).
 
-Used by :mod:`.experiments` (the seeds' studies) and :mod:`.playground_study`, so neither imports the other.
+Used by :mod:`.experiments` (the homework's studies) and :mod:`.playground_study`, so neither imports the other.
 """
 
 from __future__ import annotations

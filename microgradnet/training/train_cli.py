@@ -1,4 +1,4 @@
-"""``microgradnet train DATASET [--model MODEL] [options]``: train a seed model and write its results to a folder.
+"""``microgradnet train DATASET [--model MODEL] [options]``: train a homework model and write its results to a folder.
 
 With no options the data set's default model is trained with its measured recipe (:mod:`.recipes`, listed by
 ``--help``), in float32; every option given overrides the recipe's value.
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-HELP = "train a seed model on a data set: progress bar, metrics.json, curve plots and the best checkpoint"
+HELP = "train a homework model on a data set: progress bar, metrics.json, curve plots and the best checkpoint"
 
 
 class _ShortErrors(argparse.ArgumentParser):

@@ -35,7 +35,6 @@ from __future__ import annotations
 import math
 import os
 import sys
-import textwrap
 import time
 from dataclasses import dataclass
 
@@ -50,6 +49,7 @@ from microgradnet.closed_form import EN4553_W, MISTAKES
 from .draw import draw_dot
 from .render import GraphvizNotFoundError, RenderError, write_atomic
 from .steps import backward_steps
+from .text import Style, comparison_table, format_tape, header, num, para, path_list, side_by_side
 
 HELP = "the EN4553 toy network: forward, backward, its tape, autodiff vs closed form vs finite differences, graphs"
 
@@ -65,7 +65,6 @@ FD_RTOL = 1e-6
 CF_TOL = 1e-12
 """Autodiff and the closed form do the same float64 arithmetic up to summation order: |a − c| ≤ 1e-12·max(1, |c|)."""
 REQUIRE_ENV = "MICROGRADNET_REQUIRE_DOT"
-WIDTH = 92
 
 
 def add_arguments(parser) -> None:
@@ -80,60 +79,6 @@ def add_arguments(parser) -> None:
                         help="max-pool tie rule: 'all' (CSC 249: each tied maximum gets the gradient), 'first' "
                              "(PyTorch), 'split'; the index recipe never makes ties, so the numbers do not change")
     parser.add_argument("--no-graphs", action="store_true", help="print the numbers only; write no files")
-
-
-# ---------------------------------------------------------------------------------------------------- printing
-class _Style:
-    """Bold headers and coloured PASS/FAIL on a terminal (never when piped, or with NO_COLOR set)."""
-
-    def __init__(self, stream):
-        self.on = bool(getattr(stream, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
-
-    def _sgr(self, code: str, text: str) -> str:
-        return f"\033[{code}m{text}\033[0m" if self.on else text
-
-    def bold(self, text: str) -> str:
-        return self._sgr("1", text)
-
-    def verdict(self, ok: bool) -> str:
-        return self._sgr("32", "PASS") if ok else self._sgr("1;31", "FAIL")
-
-
-def num(v) -> str:
-    """4 decimals; never ``-0.0000``."""
-    return f"{float(v) + 0.0:.4f}"
-
-
-def grid_lines(a, width: int = 9) -> list[str]:
-    """Rows of a 1-D or 2-D array, each number right-aligned in ``width`` characters."""
-    arr = np.asarray(a, dtype=np.float64)
-    rows = arr.reshape(1, -1) if arr.ndim < 2 else arr
-    return ["".join(f"{num(v):>{width}}" for v in row) for row in rows]
-
-
-def side_by_side(blocks, indent: int = 2, gap: int = 6) -> list[str]:
-    """Titled grids next to each other: ``blocks`` = [(title, array), …]."""
-    cols = []
-    for title, arr in blocks:
-        lines = grid_lines(arr)
-        w = max(len(title), *(len(s) for s in lines))
-        cols.append((title, lines, w))
-    height = max(len(c[1]) for c in cols)
-    pad = " " * indent
-    out = [pad + (" " * gap).join(t.ljust(w) for t, _, w in cols).rstrip()]
-    for i in range(height):
-        out.append(pad + (" " * gap).join((ls[i] if i < len(ls) else "").ljust(w) for _, ls, w in cols).rstrip())
-    return out
-
-
-def para(text: str, indent: str = "  ") -> str:
-    """A paragraph wrapped to the demo's width."""
-    return textwrap.fill(text, WIDTH, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False)
-
-
-def header(style: _Style, title: str) -> str:
-    bar = "━━ " + title + " "
-    return "\n" + style.bold(bar + "━" * max(3, WIDTH - len(bar)))
 
 
 # ---------------------------------------------------------------------------------------------------- the network
@@ -306,41 +251,6 @@ def index_story(index: str, X: np.ndarray) -> str:
                 f"7–12 are cells 1–6 × −1 and the last row is the first row × −1 (EN4553 A2 Q1(b)).")
 
 
-def format_tape(root) -> str:
-    """The Wengert list: one line per node in creation order, ``name = op(inputs)``, data and grad (4 decimals).
-    Attributes that are None or False (``axis=None``, ``keepdims=False``) are left out."""
-    tp = tape(root)
-    lines = []
-    for k, n in enumerate(tp.nodes, 1):
-        name = tp.names[n._id]
-        if n._prev:
-            args = [tp.names[p._id] for p in n._prev]
-            args += [f"{a}={v!r}" for a, v in n.attrs.items() if v is not None and v is not False
-                     and a not in ("cond", "index")]
-            expr = f"{n._op}({', '.join(args)})"
-        else:
-            expr = "input" if n.label else "constant"
-        lines.append((k, f"{name} = {expr}", n.data, n.grad))
-    w = max(len(s) for _, s, _, _ in lines)
-    out = [f"  {'#':>3}  {'node = operation':<{w}}  {'data':>9}  {'grad':>9}"]
-    out += [f"  {k:>3}  {s:<{w}}  {num(d):>9}  {num(g):>9}" for k, s, d, g in lines]
-    return "\n".join(out)
-
-
-def table(nums: Numbers, style: _Style) -> list[str]:
-    head = f"  {'quantity':<16}{'autodiff':>12}{'closed form':>14}{'finite diff':>14}{'max abs err':>14}  result"
-    out = [head, "  " + "─" * (len(head) - 2)]
-    prev = None
-    for r in nums.rows + [nums.prelu_row]:
-        group = r.name.split("[")[0]
-        if prev is not None and group != prev:
-            out.append("")
-        prev = group
-        out.append(f"  {r.name:<16}{num(r.autodiff):>12}{num(r.closed):>14}{num(r.fd):>14}{r.err:>14.1e}  "
-                   f"{style.verdict(r.ok)}")
-    return out
-
-
 # ---------------------------------------------------------------------------------------------------- pictures
 class SmallCNN(nn.Module):
     """Conv2d(1, 4, 3, padding=1) → ReLU → MaxPool2d(2) → Flatten → Linear(4·4·4, 10), for 1×1×8×8 inputs."""
@@ -494,22 +404,16 @@ def write_pictures(toy: Toy, nums: Numbers, out: str, fmt: str) -> Pictures:
     return res
 
 
-def picture_lines(pics: Pictures) -> list[str]:
-    w = max(len(p) for p, _ in pics.entries)
-    lines = []
-    for path, what in pics.entries:
-        text = textwrap.wrap(what, max(30, WIDTH - w - 4), break_on_hyphens=False)
-        lines.append(f"  {path:<{w}}  {text[0]}")
-        lines += [f"  {'':<{w}}  {t}" for t in text[1:]]
-    lines.append("  Each picture's DOT source (.dot, no Graphviz needed) is written beside it.")
-    lines += [para(n) for n in pics.notes]
-    return lines
+def picture_lines(pics: Pictures) -> str:
+    return "\n".join([path_list(pics.entries),
+                      "  Each picture's DOT source (.dot, no Graphviz needed) is written beside it."]
+                     + [para(n) for n in pics.notes])
 
 
 # ---------------------------------------------------------------------------------------------------- the command
 def run(args) -> int:
     started = time.perf_counter()
-    style = _Style(sys.stdout)
+    style = Style(sys.stdout)
     if args.target is not None and not math.isfinite(args.target):
         print(f"microgradnet demo: --target must be a finite number, got {args.target}", file=sys.stderr)
         return 2
@@ -533,21 +437,20 @@ def run(args) -> int:
     p(header(style, "Input"))
     p(index_story(toy.index, toy.X))
     p("")
-    p("\n".join(side_by_side([("X (the input)", toy.X)])))
+    p(side_by_side([("X (the input)", toy.X)]))
 
     p(header(style, "Forward"))
-    p("\n".join(side_by_side([("U = Maxpool(X)", toy.data("U", (2, 2))),
-                              ("V = LRelu(U)", toy.data("V", (2, 2)))])))
+    p(side_by_side([("U = Maxpool(X)", toy.data("U", (2, 2))), ("V = LRelu(U)", toy.data("V", (2, 2)))]))
     p(f"\n  y = Σ vᵢwᵢ     = {num(toy.y.data)}")
     p(f"  L = ½(y − t)²  = {num(toy.L.data)}")
 
     p(header(style, "Backward: L.backward()"))
     p(f"  ∂L/∂y = y − t = {num(toy.y.grad)}")
     p(f"  ∂L/∂w = ∂L/∂y · V = [{', '.join(num(v) for v in toy.grad('w', (4,)))}]\n")
-    p("\n".join(side_by_side([("∂L/∂V = ∂L/∂y · w", toy.grad("V", (2, 2))),
-                              ("∂L/∂U = ∂L/∂V ⊙ LRelu'(U)", toy.grad("U", (2, 2)))])))
+    p(side_by_side([("∂L/∂V = ∂L/∂y · w", toy.grad("V", (2, 2))),
+                    ("∂L/∂U = ∂L/∂V ⊙ LRelu'(U)", toy.grad("U", (2, 2)))]))
     p("")
-    p("\n".join(side_by_side([("∂L/∂X (each window's maximum gets ∂L/∂U)", toy.grad("X", (4, 4)))])))
+    p(side_by_side([("∂L/∂X (each window's maximum gets ∂L/∂U)", toy.grad("X", (4, 4)))]))
 
     p(header(style, f"The tape (Wengert list, {len(tape(toy.L))} nodes in creation order)"))
     p(format_tape(toy.L))
@@ -560,7 +463,7 @@ def run(args) -> int:
       f"{FD_RTOL:g}·|fd|")
     p(f"  {'max abs err':<13} the larger of the two differences")
     p("")
-    p("\n".join(table(nums, style)))
+    p(comparison_table(nums.rows + [nums.prelu_row], style))
     pr = nums.prelu
     p("")
     p(para(f"∂L/∂α: Q1(d), PRelu at α₀ = {pr.alpha:g}: Σ_{{u<0}} ∂L/∂v·u with U from above and the seed's "
@@ -583,7 +486,7 @@ def run(args) -> int:
     if not args.no_graphs:
         p(header(style, f"Pictures in {args.out}{os.sep}"))
         pics = write_pictures(toy, nums, args.out, args.format)
-        p("\n".join(picture_lines(pics)))
+        p(picture_lines(pics))
         if pics.missing is not None:
             sys.stdout.flush()
             print(f"\nmicrogradnet demo: only the .dot sources were written.\n{pics.missing}", file=sys.stderr)

@@ -45,6 +45,7 @@ from microgradnet import Value, closed_form, nn, scope, tape
 from microgradnet import functional as F
 from microgradnet.check.toy import SEED_DL_DV_PRELU, en4553, en4553_graph, en4553_prelu
 from microgradnet.closed_form import EN4553_W, MISTAKES
+from microgradnet.gradcheck import central_diff
 
 from .draw import draw_dot
 from .render import GraphvizNotFoundError, RenderError, write_atomic
@@ -134,22 +135,6 @@ def build_toy(index: str, target: float | None, tie: str) -> Toy:
     return Toy(index=index, X=X, t=t, graph=g, L=L, tie=tie)
 
 
-def central_differences(f, x, eps: float = FD_EPS) -> np.ndarray:
-    """∂f/∂x element by element: (f(x + ε eᵢ) − f(x − ε eᵢ)) / 2ε, in float64 (error O(ε²); exact up to
-    rounding for the piecewise-quadratic L here, away from kinks)."""
-    x = np.array(x, dtype=np.float64)
-    out = np.zeros(x.shape)
-    for idx in np.ndindex(x.shape):
-        v = x[idx]
-        x[idx] = v + eps
-        fp = f(x.copy())
-        x[idx] = v - eps
-        fm = f(x.copy())
-        x[idx] = v
-        out[idx] = (fp - fm) / (2 * eps)
-    return out
-
-
 @dataclass
 class Row:
     """One compared number: autodiff, closed form, finite differences."""
@@ -209,12 +194,15 @@ def compute(toy: Toy) -> Numbers:
     def loss(y):
         return closed_form.toy_loss(y, t)
 
+    def numeric(f, x):  # float64 central differences of a numpy function: the engine is never called
+        return central_diff(f, x, eps=FD_EPS)
+
     fd = {
-        "y": central_differences(lambda y: loss(float(y)), np.float64(cf.y)),
-        "V": central_differences(lambda V: loss(V.reshape(-1) @ w), cf.V),
-        "U": central_differences(lambda U: loss(closed_form.leaky_relu(U, slope=SLOPE).reshape(-1) @ w), cf.U),
-        "X": central_differences(lambda x: loss(closed_form.toy_network(x, slope=SLOPE, tie=tie).y), X),
-        "w": central_differences(lambda ww: loss(closed_form.toy_network(X, w=ww, slope=SLOPE, tie=tie).y), w),
+        "y": numeric(lambda y: loss(float(y)), np.float64(cf.y)),
+        "V": numeric(lambda V: loss(V.reshape(-1) @ w), cf.V),
+        "U": numeric(lambda U: loss(closed_form.leaky_relu(U, slope=SLOPE).reshape(-1) @ w), cf.U),
+        "X": numeric(lambda x: loss(closed_form.toy_network(x, slope=SLOPE, tie=tie).y), X),
+        "w": numeric(lambda ww: loss(closed_form.toy_network(X, w=ww, slope=SLOPE, tie=tie).y), w),
     }
     closed = {"y": np.float64(dL_dy), "V": cf.dL_dV, "U": cf.dL_dU, "X": cf.dL_dX, "w": dL_dw}
     auto = {"y": np.float64(toy.y.grad), "V": toy.grad("V", (2, 2)), "U": toy.grad("U", (2, 2)),
@@ -235,8 +223,8 @@ def compute(toy: Toy) -> Numbers:
 
     pr = en4553_prelu(U=cf.U, dL_dV=SEED_DL_DV_PRELU)
     g_prelu = np.array(SEED_DL_DV_PRELU)
-    prelu_fd = float(central_differences(lambda a: float(np.sum(g_prelu * closed_form.prelu(cf.U, float(a)))),
-                                         np.float64(pr.alpha)))
+    prelu_fd = float(numeric(lambda a: float(np.sum(g_prelu * closed_form.prelu(cf.U, float(a)))),
+                             np.float64(pr.alpha)))
     return Numbers(closed=cf, dL_dy=float(dL_dy), dL_dw=dL_dw, rows=rows, forward_err=forward_err,
                    tensor_level_err=tensor_level_err, prelu=pr, prelu_fd=prelu_fd)
 

@@ -29,6 +29,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
+import microgradnet as mg
 import microgradnet.closed_form as closed_form
 import viz.render as render
 from microgradnet.cli import main
@@ -346,3 +347,27 @@ def test_without_a_renderer_require_dot_makes_it_an_error(no_renderer, tmp_path,
     assert code == 1
     assert "MICROGRADNET_REQUIRE_DOT is set" in err and (tmp_path / "toy_check.dot").exists()
     assert "exit code 1" in out
+
+
+# ---------------------------------------------------------------------------------------------------- the CNN
+def test_the_small_cnn_drawn_is_its_five_layers_worked_in_numpy():
+    """models.SmallCNN (the demo's tensor-level picture): its logits against the layers written out in numpy, and
+    PyTorch's default initialisation from the generator given (every |weight|, |bias| ≤ 1/√fan_in)."""
+    from microgradnet.models import SmallCNN
+
+    model, same = SmallCNN(generator=np.random.default_rng(7)), SmallCNN(generator=np.random.default_rng(7))
+    p = {name: t.data for name, t in model.named_parameters()}
+    assert sorted(p) == ["conv.bias", "conv.weight", "fc.bias", "fc.weight"]
+    assert all(np.array_equal(p[name], t.data) for name, t in same.named_parameters())
+    for name, fan_in in (("conv", 9), ("fc", 64)):
+        for kind in ("weight", "bias"):
+            a = np.abs(p[f"{name}.{kind}"])
+            assert a.max() <= 1 / np.sqrt(fan_in) and a.max() > 0.5 / np.sqrt(fan_in), (name, kind)
+    x = np.random.default_rng(1).standard_normal((2, 1, 8, 8))
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    conv = np.zeros((2, 4, 8, 8))
+    for n, c, i, j in np.ndindex(conv.shape):
+        conv[n, c, i, j] = np.sum(xp[n, 0, i:i + 3, j:j + 3] * p["conv.weight"][c, 0]) + p["conv.bias"][c]
+    pooled = np.maximum(conv, 0).reshape(2, 4, 4, 2, 4, 2).max(axis=(3, 5))
+    want = pooled.reshape(2, 64) @ p["fc.weight"].T + p["fc.bias"]
+    np.testing.assert_allclose(model(mg.tensor(x)).data, want, rtol=0, atol=1e-12)

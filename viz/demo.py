@@ -41,11 +41,12 @@ from dataclasses import dataclass
 import numpy as np
 
 import microgradnet as mg
-from microgradnet import Value, closed_form, nn, scope, tape
+from microgradnet import Value, closed_form, scope, tape
 from microgradnet import functional as F
 from microgradnet.check.toy import SEED_DL_DV_PRELU, en4553, en4553_graph, en4553_prelu
 from microgradnet.closed_form import EN4553_W, MISTAKES
 from microgradnet.gradcheck import central_diff
+from microgradnet.models import SmallCNN
 
 from .draw import draw_dot
 from .render import GraphvizNotFoundError, RenderError, write_atomic
@@ -240,30 +241,12 @@ def index_story(index: str, X: np.ndarray) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------- pictures
-class SmallCNN(nn.Module):
-    """Conv2d(1, 4, 3, padding=1) → ReLU → MaxPool2d(2) → Flatten → Linear(4·4·4, 10), for 1×1×8×8 inputs."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(1, 4, 3, padding=1)
-        self.relu = nn.ReLU()
-        self.pool = nn.MaxPool2d(2)
-        self.flatten = nn.Flatten()
-        self.fc = nn.Linear(4 * 4 * 4, 10)
-
-    def forward(self, x):
-        return self.fc(self.flatten(self.pool(self.relu(self.conv(x)))))
-
-
 def small_cnn(seed: int = 0):
     """The small CNN with PyTorch's default initialisation (kaiming-uniform a=√5, bias U(±1/√fan_in)) drawn from
     its own generator, a 1×1×8×8 input and class 3, after ``loss.backward()`` (cross-entropy). Returns
     (model, loss)."""
     rng = np.random.default_rng(seed)
-    model = SmallCNN()
-    for layer, fan_in in ((model.conv, 9), (model.fc, 64)):
-        nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=rng)
-        nn.init.uniform_(layer.bias, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in), generator=rng)
+    model = SmallCNN(generator=rng)
     x = mg.tensor(rng.standard_normal((1, 1, 8, 8)), label="x")
     logits = model(x)
     logits.label = "logits"

@@ -20,6 +20,9 @@ return (N, C) class scores and predict the arg-max. Each model keeps the keyword
 ``model.config`` and its registry name in ``model.name``, so ``build_model(model.name, **model.config)`` makes an
 identical architecture (what the checkpoint loader does). ``model.loss_name`` is the loss it is trained with
 (``'cross_entropy'``, ``'bce_with_logits'`` or ``'hinge'``; see :mod:`microgradnet.training.losses`).
+
+:class:`SmallCNN` is not one of those: the 8×8 network ``microgradnet demo`` draws at tensor level, one box per
+layer call; it is not in ``MODELS`` (nothing trains it).
 """
 
 from __future__ import annotations
@@ -291,6 +294,39 @@ class VGG11(SeedModel):
         return self.classifier(self.features(x))
 
 
+class SmallCNN(nn.Module):
+    """A CNN small enough to draw one box per layer call (``microgradnet demo``'s tensor-level picture), for
+    N×1×8×8 inputs::
+
+        Conv2d(1, 4, 3, padding=1) → ReLU → MaxPool2d(2) → Flatten → Linear(4·4·4, 10)
+
+    8×8 stays 8×8 through the padded 3×3 convolution and becomes 4×4 after the pool, so 4 channels · 4·4 = 64
+    features reach the 10 class scores. The layers are the attributes ``conv``, ``relu``, ``pool``, ``flatten``,
+    ``fc``: the names a picture gives the parameters (``conv.weight``, ``fc.bias``).
+
+    ``generator`` (a ``numpy.random.Generator``): the parameters are drawn again from it with PyTorch's default
+    initialisation, weight kaiming-uniform with a = √5 (that is U(±1/√fan_in)) and bias U(±1/√fan_in), in the
+    order conv.weight, conv.bias, fc.weight, fc.bias; so one generator seed always gives the same network.
+    Without it, the layers' own initialisation from :func:`microgradnet.generator`.
+    """
+
+    def __init__(self, generator=None):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.relu = nn.ReLU()
+        self.pool = nn.MaxPool2d(2)
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(4 * 4 * 4, 10)
+        if generator is not None:
+            for layer, fan_in in ((self.conv, 1 * 3 * 3), (self.fc, 4 * 4 * 4)):
+                nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
+                bound = 1 / math.sqrt(fan_in)
+                nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
+
+    def forward(self, x):
+        return self.fc(self.flatten(self.pool(self.relu(self.conv(x)))))
+
+
 MODELS = {cls.name: cls for cls in (LogisticRegression, BinarySVM, SoftmaxRegression, TwoLayerNet, CNN, VGG11, MLP)}
 IMAGE_MODELS = ("cnn", "vgg11")
 
@@ -438,5 +474,5 @@ def state_size(name: str, **config) -> int:
 
 
 __all__ = ["ACTIVATIONS", "CNN", "MLP", "MODELS", "VGG11", "VGG11_CONFIG", "BinarySVM", "LogisticRegression",
-           "SeedModel", "SoftmaxRegression", "TwoLayerNet", "build_model", "model_config_for_data", "model_for_data",
-           "state_size"]
+           "SeedModel", "SmallCNN", "SoftmaxRegression", "TwoLayerNet", "build_model", "model_config_for_data",
+           "model_for_data", "state_size"]

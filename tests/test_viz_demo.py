@@ -1,11 +1,11 @@
 """``microgradnet demo`` (viz/demo.py) run through the console entry point, checked against numbers worked by hand.
 
-EN4553 A2 Q1 for index 180577X (the seed's example), with L = ½(y − t)² and the default t = y − 2:
+EN4553 A2 Q1 for index 180577X (EN4553's own example), with L = ½(y − t)² and the default t = y − 2:
     X = [[1, 8, 0.5, 5], [7, 7.1, −1, −8], [−0.5, −5, −7, −7.1], [−1, −8, −0.5, −5]]
     U = [[8, 5], [−0.5, −0.5]]    V = [[8, 5], [−0.05, −0.05]]    y = 8 + 10 − 0.5 − 0.2 = 17.3,  t = 15.3,  L = 2
     ∂L/∂y = 2   ∂L/∂V = 2·w = [[2, 4], [20, 8]]   ∂L/∂U = [[2, 4], [2, 0.8]] (×0.1 where U < 0)
     ∂L/∂X = 2 at (0, 1), 4 at (0, 3), 2 at (2, 0), 0.8 at (3, 2)   ∂L/∂w = 2·V = [16, 10, −0.1, −0.1]
-    Q1(d): ∂L/∂α = Σ_{u<0} ∂L/∂v·u = 1.5·(−0.5) + 3·(−0.5) = −2.25  (the seed's ∂L/∂V = [[2, −2.5], [1.5, 3]])
+    Q1(d): ∂L/∂α = Σ_{u<0} ∂L/∂v·u = 1.5·(−0.5) + 3·(−0.5) = −2.25  (the homework's ∂L/∂V = [[2, −2.5], [1.5, 3]])
 
 Index 102030X: digits 1 0 2 0 3 0; the zeros become 0.5, 0.6, 0.7, so cells 1–6 = 1, 0.5, 2, 0.6, 3, 0.7:
     X = [[1, 0.5, 2, 0.6], [3, 0.7, −1, −0.5], [−2, −0.6, −3, −0.7], [−1, −0.5, −2, −0.6]]
@@ -29,6 +29,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
+import microgradnet as mg
 import microgradnet.closed_form as closed_form
 import viz.render as render
 from microgradnet.cli import main
@@ -118,7 +119,7 @@ def check_numbers(out: str, case: dict, scale: float = 1.0) -> None:
     hand = expected_rows(case)
     assert set(rows) == set(hand) and len(rows) == 30
     for q, v in hand.items():
-        want = v if q.startswith("∂L/∂α") else v * scale  # Q1(d) uses the seed's own ∂L/∂V
+        want = v if q.startswith("∂L/∂α") else v * scale  # Q1(d) uses the homework's own ∂L/∂V
         a, c, n, err, result = rows[q]
         assert (a, c, n) == (pytest.approx(want, abs=5e-5),) * 3, q
         assert result == "PASS" and err < 1e-6, q
@@ -161,15 +162,16 @@ def svg_edge_labels(path) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------------- numbers
-def test_default_run_prints_the_seeds_hand_worked_numbers(default_run):
+def test_default_run_prints_the_homeworks_hand_worked_numbers(default_run):
     code, out, err, _ = default_run
     assert code == 0, err
     check_numbers(out, CASES["180577X"])
     assert said(out, "Target t = 15.3 (chosen so that ∂L/∂y = y − t = 2")
     assert said(out, "digits 1 8 0 5 7 7 fill cells 1–6, row by row from the top-left: 1, 8, 0.5, 5, 7, 7.1")
+    assert said(out, "with U from above and the homework's ∂L/∂V = [[2.0, -2.5], [1.5, 3.0]]")
 
 
-def test_another_index_changes_x_as_the_seed_describes(tmp_path):
+def test_another_index_changes_x_as_the_homework_describes(tmp_path):
     code, out, err = run_demo("--index", "102030X", "--out", tmp_path, "--no-graphs")
     assert code == 0, err
     check_numbers(out, CASES["102030X"])
@@ -266,7 +268,7 @@ def test_dot_sources_are_written_and_listed(default_run):
     cnn = (out_dir / "cnn_tensor.dot").read_text(encoding="utf-8")
     assert all(name in cnn for name in ("conv.weight", "conv.bias", "fc.weight", "fc.bias", "conv: conv2d"))
     frames = sorted(p.name for p in (out_dir / "backward_steps").glob("*.dot"))
-    assert frames == [f"step_{k:03d}.dot" for k in range(17)]  # the seed, then one per node with parents: 16
+    assert frames == [f"step_{k:03d}.dot" for k in range(17)]  # ∂L/∂L = 1 first, then one per node with parents: 16
     assert "∂L/∂y = 2.0000" in (out_dir / "toy_contrib.dot").read_text(encoding="utf-8")
 
 
@@ -346,3 +348,27 @@ def test_without_a_renderer_require_dot_makes_it_an_error(no_renderer, tmp_path,
     assert code == 1
     assert "MICROGRADNET_REQUIRE_DOT is set" in err and (tmp_path / "toy_check.dot").exists()
     assert "exit code 1" in out
+
+
+# ---------------------------------------------------------------------------------------------------- the CNN
+def test_the_small_cnn_drawn_is_its_five_layers_worked_in_numpy():
+    """models.SmallCNN (the demo's tensor-level picture): its logits against the layers written out in numpy, and
+    PyTorch's default initialisation from the generator given (every |weight|, |bias| ≤ 1/√fan_in)."""
+    from microgradnet.models import SmallCNN
+
+    model, same = SmallCNN(generator=np.random.default_rng(7)), SmallCNN(generator=np.random.default_rng(7))
+    p = {name: t.data for name, t in model.named_parameters()}
+    assert sorted(p) == ["conv.bias", "conv.weight", "fc.bias", "fc.weight"]
+    assert all(np.array_equal(p[name], t.data) for name, t in same.named_parameters())
+    for name, fan_in in (("conv", 9), ("fc", 64)):
+        for kind in ("weight", "bias"):
+            a = np.abs(p[f"{name}.{kind}"])
+            assert a.max() <= 1 / np.sqrt(fan_in) and a.max() > 0.5 / np.sqrt(fan_in), (name, kind)
+    x = np.random.default_rng(1).standard_normal((2, 1, 8, 8))
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    conv = np.zeros((2, 4, 8, 8))
+    for n, c, i, j in np.ndindex(conv.shape):
+        conv[n, c, i, j] = np.sum(xp[n, 0, i:i + 3, j:j + 3] * p["conv.weight"][c, 0]) + p["conv.bias"][c]
+    pooled = np.maximum(conv, 0).reshape(2, 4, 4, 2, 4, 2).max(axis=(3, 5))
+    want = pooled.reshape(2, 64) @ p["fc.weight"].T + p["fc.bias"]
+    np.testing.assert_allclose(model(mg.tensor(x)).data, want, rtol=0, atol=1e-12)

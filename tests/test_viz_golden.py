@@ -85,7 +85,7 @@ CASES["conv_layer"] = _conv_case
 
 def _demo_cnn_case():
     """The demo's CNN as ``make demo`` draws it: one box per layer call (viz.layers)."""
-    from viz.demo import small_cnn
+    from viz.demo_pictures import small_cnn
     model, loss = small_cnn()
     return to_dot(loss, rankdir="TB", params=model)
 

@@ -18,7 +18,7 @@ import microgradnet.functional as F
 from microgradnet import Value, nn, tape
 from microgradnet.functional.calls import layer_call, members
 from viz import backward_steps, draw_dot, to_dot
-from viz.demo import small_cnn
+from viz.demo_pictures import small_cnn
 from viz.dot import summary
 from viz.steps import script_json
 

@@ -1,7 +1,7 @@
-"""The seeds' models, built from :mod:`microgradnet.nn` layers (no backward code anywhere).
+"""The courses' models, built from :mod:`microgradnet.nn` layers (no backward code anywhere).
 
 ================  ==============================================================  ============================
-name              architecture                                                    seed
+name              architecture                                                    homework
 ================  ==============================================================  ============================
 ``logistic``      [Linear(d, H) → ReLU →] Linear(·, 1): one logit, loss log(1+e⁻ʸˢ)  EECS 498 HW1 §2
 ``svm``           [Linear(d, H) → ReLU →] Linear(·, 1): one score, hinge loss       EECS 498 HW1 §3
@@ -64,7 +64,7 @@ def _dtype_name(dtype):
     return None if dtype is None else str(np.dtype(dtype))
 
 
-class SeedModel(nn.Module):
+class CourseModel(nn.Module):
     """What every model here shares: ``name``, ``config``, ``loss_name``, ``binary``."""
 
     name = ""
@@ -82,7 +82,11 @@ class SeedModel(nn.Module):
         return ", ".join(f"{k}={v!r}" for k, v in self.config.items())
 
 
-class _BinaryLinear(SeedModel):
+SeedModel = CourseModel
+"""The name :class:`CourseModel` had before "seed" meant only an RNG seed; the same class."""
+
+
+class _BinaryLinear(CourseModel):
     binary = True
 
     def __init__(self, in_features, hidden=0, activation="relu", dtype=None):
@@ -119,7 +123,7 @@ class BinarySVM(_BinaryLinear):
     loss_name = "hinge"
 
 
-class SoftmaxRegression(SeedModel):
+class SoftmaxRegression(CourseModel):
     """Multinomial logistic regression: scores = W x + b, p = softmax(scores) (EECS 498 HW1 §4.3)."""
 
     name = "softmax"
@@ -135,7 +139,7 @@ class SoftmaxRegression(SeedModel):
         return self.net(x)
 
 
-class MLP(SeedModel):
+class MLP(CourseModel):
     """A multi-layer perceptron Linear → act → … → Linear(·, C) on Tensors; ``hidden`` an int or a list of widths.
     The default (2 → 100 → 3) is cs231n's spiral network; ``dropout`` after each hidden activation. (micrograd's
     scalar MLP over ``Value``s is :class:`microgradnet.nn.MLP`.)"""
@@ -183,7 +187,7 @@ class TwoLayerNet(MLP):
         self.config["hidden"] = int(hidden)
 
 
-class CNN(SeedModel):
+class CNN(CourseModel):
     """The EECS 498 HW1 §5 network for 1×28×28 digits::
 
         [Conv2d(k×k, 'same') → (BatchNorm2d) → ReLU → MaxPool2d(2)] × 2 → Flatten
@@ -237,7 +241,7 @@ class CNN(SeedModel):
         return self.classifier(self.features(x))
 
 
-class VGG11(SeedModel):
+class VGG11(CourseModel):
     """VGG-A (Simonyan & Zisserman 2015, configuration "A") for 32×32 CIFAR images (EECS 498 HW1 §6)::
 
         features:   64 M 128 M 256 256 M 512 512 M 512 512 M   (3×3 convs, padding 1, (BN,) ReLU; M = MaxPool 2)
@@ -337,7 +341,7 @@ def _unknown(name, choices, what):
     return ValueError(f"unknown {what} {name!r}{hint}; valid choices: {', '.join(choices)}")
 
 
-def build_model(name: str, **config) -> SeedModel:
+def build_model(name: str, **config) -> CourseModel:
     """``MODELS[name](**config)``; an unknown name raises ValueError listing the valid choices."""
     if name not in MODELS:
         raise _unknown(name, MODELS, "model")
@@ -394,7 +398,7 @@ def model_config_for_data(name: str, input_shape, n_classes: int, hidden=None, d
 
 
 def model_for_data(name: str, input_shape, n_classes: int, hidden=None, dropout=0.0, batch_norm=False,
-                   dtype=None, **extra) -> SeedModel:
+                   dtype=None, **extra) -> CourseModel:
     """Build model ``name`` for samples of ``input_shape`` and ``n_classes`` classes: ``MODELS[name]`` with the
     arguments of :func:`model_config_for_data` (see there)."""
     config = model_config_for_data(name, input_shape, n_classes, hidden, dropout, batch_norm, dtype, **extra)
@@ -473,6 +477,6 @@ def state_size(name: str, **config) -> int:
     return total + (_dense(c_in, h) + _dense(h, h) + _dense(h, n_classes) if h else _dense(c_in, n_classes))
 
 
-__all__ = ["ACTIVATIONS", "CNN", "MLP", "MODELS", "VGG11", "VGG11_CONFIG", "BinarySVM", "LogisticRegression",
-           "SeedModel", "SmallCNN", "SoftmaxRegression", "TwoLayerNet", "build_model", "model_config_for_data",
-           "model_for_data", "state_size"]
+__all__ = ["ACTIVATIONS", "CNN", "MLP", "MODELS", "VGG11", "VGG11_CONFIG", "BinarySVM", "CourseModel",
+           "LogisticRegression", "SeedModel", "SmallCNN", "SoftmaxRegression", "TwoLayerNet", "build_model",
+           "model_config_for_data", "model_for_data", "state_size"]

@@ -1,4 +1,4 @@
-"""The seed models: architectures (parameter counts worked out by hand), output shapes, registry and errors."""
+"""The courses' models: architectures (parameter counts worked out by hand), output shapes, registry and errors."""
 
 import numpy as np
 import pytest
@@ -158,3 +158,11 @@ def test_model_for_data_picks_shapes_and_refuses_misfits():
 def test_bad_configs(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+def test_seedmodel_is_the_old_name_of_coursemodel():
+    """"seed" now means only an RNG seed; the old class name is the same class, so isinstance checks still hold."""
+    from microgradnet import models
+    assert models.SeedModel is models.CourseModel
+    net = models.build_model("softmax", in_features=4, n_classes=3)
+    assert isinstance(net, models.SeedModel) and net.n_classes == 3

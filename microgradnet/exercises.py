@@ -754,7 +754,7 @@ def _linear_cases() -> list[Case]:
              ("one output (W 1×5)", 1, 5, "")]
     for label, O, L, hint in specs:
         x, W, b, g = _distinct(rng, L), _distinct(rng, O, L), _distinct(rng, O), _distinct(rng, O)
-        r = cf.linear_csc249_backward(x, W, b, g)
+        r = cf.linear_columns_backward(x, W, b, g)
 
         def call(fn, x=x, W=W, b=b, g=g):
             w = fn(x, W, b, g)
@@ -1094,17 +1094,17 @@ def _bn_sigma_cases() -> list[Case]:
               0.5, "σ = √(Σⱼ‖Xⱼ − μ‖² + ε): ε is inside the square root")]
     out = []
     for label, X, g, eps, hint in specs:
-        r = cf.batch_norm_eecs498_backward(X, g, eps=eps).dX
+        r = cf.batch_norm_one_sigma_backward(X, g, eps=eps).dX
 
         def call(fn, X=X, g=g, eps=eps):
             return (fn(X, g, eps=eps).dX,)
 
-        wrong = _catalogue("batch_norm_eecs498", call) + [
+        wrong = _catalogue("batch_norm_one_sigma", call) + [
             ("You computed σ = √(Σⱼ‖Xⱼ − μ‖²) + ε: ε belongs under the square root, σ = √(Σⱼ‖Xⱼ − μ‖² + ε).",
              lambda X=X, g=g, eps=eps: (_bn498_variant(X, g, eps, "eps_outside"),)),
             ("You used one σ per feature, σ_k = √(Σⱼ (X_jk − μ_k)² + ε); the seed's ‖Xⱼ − μ‖² is the squared norm "
              "of the whole row, so σ is ONE number for the batch and ∂σ/∂X_i = (X_i − μ)/σ couples every feature.",
-             lambda X=X, g=g, eps=eps: (cf.batch_norm_eecs498_backward(X, g, eps=eps, per_feature=True).dX,)),
+             lambda X=X, g=g, eps=eps: (cf.batch_norm_one_sigma_backward(X, g, eps=eps, per_feature=True).dX,)),
             ("This is the usual batch norm (one σ per feature, σ_k = √(var_k + ε) with the 1/n); the seed's σ is "
              "√(Σⱼ‖Xⱼ − μ‖² + ε): one number, no 1/n.",
              lambda X=X, g=g, eps=eps: (_bn498_variant(X, g, eps, "usual"),))]
@@ -1166,14 +1166,14 @@ def _toy_cases() -> list[Case]:
                       [1.0, 2.0, -1.0, -3.0],
                       [-4.0, -0.5, 2.0, 1.0],
                       [-0.5, -5.0, 0.0, 2.0]])
-    specs = [("the seed's example index 180577X", cf.index_to_X("180577X"), 2.0, cf.EN4553_W, ""),
-             ("index 200311X (repeated digits and zeros)", cf.index_to_X("200311X"), 2.0, cf.EN4553_W, ""),
+    specs = [("the seed's example index 180577X", cf.index_to_X("180577X"), 2.0, cf.POOL_LRELU_NET_W, ""),
+             ("index 200311X (repeated digits and zeros)", cf.index_to_X("200311X"), 2.0, cf.POOL_LRELU_NET_W, ""),
              ("∂L/∂y = −0.5 and other weights", cf.index_to_X("524913X"), -0.5, (0.5, -1.0, 3.0, 2.0), ""),
-             ("a hand-made X with tied maxima and a window whose maximum is negative", X_tie, 1.0, cf.EN4553_W,
+             ("a hand-made X with tied maxima and a window whose maximum is negative", X_tie, 1.0, cf.POOL_LRELU_NET_W,
               "tied maxima: each receives the gradient (CSC 249's rule); a negative maximum passes 0.1·∂L/∂u")]
     out = []
     for label, X, dy, w, hint in specs:
-        r = cf.toy_network(X, dL_dy=dy, w=w, tie="all")
+        r = cf.pool_lrelu_net(X, dL_dy=dy, w=w, tie="all")
         wrong = []
         for mode, text in [("slope_forgotten", "∂L/∂U is 0 where U < 0: LRelu passes 0.1·∂L/∂v there, not 0 (that "
                                                "is ReLU)."),
@@ -1201,7 +1201,7 @@ def _dalpha_cases() -> list[Case]:
              ("every u < 0", np.array([[-1.0, -2.0], [-3.0, -0.25]]), np.array([[1.0, -1.0], [0.5, 2.0]]), "")]
     out = []
     for label, U, g, hint in specs:
-        right = cf.toy_prelu(U, g).dL_dalpha
+        right = cf.pool_lrelu_net_prelu(U, g).dL_dalpha
         neg = U < 0
         wrong = [("You summed ∂L/∂v·u over ALL entries; ∂v/∂α = u only where u < 0 (elsewhere v = u does not "
                   "depend on α).", lambda U=U, g=g: (float(np.sum(g * U)),)),
@@ -1271,7 +1271,7 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in [
              rule="batch_norm"),
     Exercise("batchnorm_sigma_backward", "07_batchnorm_dropout",
              "batchnorm_sigma_backward(X, g, eps=1e-5) -> dX, the seed's σ = √(Σⱼ‖Xⱼ − μ‖² + ε) (EECS 498 §1.4)",
-             _run_batchnorm_sigma_backward, rule="batch_norm_eecs498"),
+             _run_batchnorm_sigma_backward, rule="batch_norm_one_sigma"),
     Exercise("dropout_backward", "07_batchnorm_dropout", "dropout_backward(mask, g, p, inverted) -> dx",
              _run_dropout_backward, rule="dropout"),
     Exercise("toy_backward", "08_toy_network", "toy_backward(X, dL_dy, w) -> (dL_dV, dL_dU, dL_dX)",

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import engine
-from ..closed_form import CLOSED_FORMS
+from ..closed_form import CLOSED_FORMS, canonical_rule
 from ..tensor import Tensor
 from . import compositions
 from .styles import grad_names
@@ -157,6 +157,7 @@ class RuleResult:
 
 def check_rule(name: str, *, quick: bool = False, seed: int = 0) -> RuleResult:
     """Run the sweep of rule ``name``: autodiff vs closed form (and its alternatives) vs finite differences."""
+    name = canonical_rule(name)  # an old course-code rule name → its new name
     t0 = time.perf_counter()
     if name not in CLOSED_FORMS:
         raise ValueError(f"check: no closed-form rule named {name!r}; known rules: {', '.join(CLOSED_FORMS)}")

@@ -9,7 +9,7 @@ import pytest
 import microgradnet as mg
 from microgradnet.check import check_pool_lrelu_net, check_pool_lrelu_net_prelu, pool_lrelu_net_graph
 
-# Index 180577X, worked by hand from the seed's recipe (first six cells 1, 8, 0.5, 5, 7, 7.1; then ×−1; the last
+# Index 180577X, worked by hand from the handout's recipe (first six cells 1, 8, 0.5, 5, 7, 7.1; then ×−1; the last
 # row is the first row ×−1), windows 2×2 stride 2, LRelu slope 0.1, w = [1, 2, 10, 4], ∂L/∂y = 2.
 X_180577 = [[1, 8, 0.5, 5], [7, 7.1, -1, -8], [-0.5, -5, -7, -7.1], [-1, -8, -0.5, -5]]
 U_180577 = [[8, 5], [-0.5, -0.5]]  # max of {1, 8, 7, 7.1}, {0.5, 5, −1, −8}, {−0.5, −5, −1, −8}, {−7, −7.1, −0.5, −5}
@@ -64,7 +64,7 @@ def test_pool_lrelu_net_ties_follow_the_tie_rule():
 
 
 def test_pool_lrelu_net_prelu_dalpha():
-    # ∂L/∂α = Σ_{u<0} ∂L/∂v·u = 1.5·(−0.5) + 3·(−0.5) for the U of 180577X and the seed's ∂L/∂V
+    # ∂L/∂α = Σ_{u<0} ∂L/∂v·u = 1.5·(−0.5) + 3·(−0.5) for the U of 180577X and the handout's ∂L/∂V
     p = check_pool_lrelu_net_prelu()
     assert p.dL_dalpha == pytest.approx(-2.25, abs=1e-12) and p.closed_dL_dalpha == pytest.approx(-2.25, abs=1e-12)
     np.testing.assert_allclose(p.V, [[8, 5], [-0.125, -0.125]], atol=1e-12)  # α₀ = 0.25

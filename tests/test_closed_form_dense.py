@@ -18,7 +18,7 @@ rng = np.random.default_rng(7)
 
 @pytest.mark.parametrize("x_shape,b_shape",
                          [((4,), (3,)), ((4, 1), (3, 1)), ((4, 5), (3,)), ((4, 5), (3, 1))])
-def test_csc249_finite_differences(x_shape, b_shape):
+def test_linear_columns_finite_differences(x_shape, b_shape):
     x, W, b = rng.standard_normal(x_shape), rng.standard_normal((3, 4)), rng.standard_normal(b_shape)
     y = linear_columns(x, W, b)
     g = rng.standard_normal(y.shape)
@@ -28,7 +28,7 @@ def test_csc249_finite_differences(x_shape, b_shape):
     assert grads.db.shape == b_shape and grads.dx.shape == x_shape
 
 
-def test_csc249_single_column_formulas():
+def test_linear_columns_single_column_formulas():
     # y = Wx + b with x (L×1): ∂L/∂W = g xᵀ (O×L), ∂L/∂b = g, ∂L/∂x = Wᵀ g
     W = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     x = np.array([[1.0], [0.0], [-1.0]])
@@ -41,7 +41,7 @@ def test_csc249_single_column_formulas():
     np.testing.assert_array_equal(r.dx, [[-2.0], [-1.0], [0.0]])
 
 
-def test_eecs498_rows_and_single_instance():
+def test_linear_rows_batch_and_single_instance():
     W, b = rng.standard_normal((4, 3)), rng.standard_normal(3)
     X = rng.standard_normal((5, 4))
     Y = linear_rows(X, W, b)
@@ -59,7 +59,7 @@ def test_eecs498_rows_and_single_instance():
     np.testing.assert_allclose(r1.dW, np.outer(X[0], g[0]))
 
 
-def test_eecs498_flattens_trailing_dimensions():
+def test_linear_rows_flattens_trailing_dimensions():
     W, b = rng.standard_normal((6, 2)), rng.standard_normal(2)
     X = rng.standard_normal((3, 2, 3))
     Y = linear_rows(X, W, b)
@@ -69,7 +69,7 @@ def test_eecs498_flattens_trailing_dimensions():
     np.testing.assert_allclose(r.dx, numeric_grads(linear_rows, (X, W, b), (0,), g)[0], atol=1e-8)
 
 
-def test_cs4670_dx_is_A_transpose_B():
+def test_linear_no_bias_dx_is_A_transpose_B():
     W = rng.standard_normal((3, 4))
     x = rng.standard_normal((4, 1))
     B = rng.standard_normal((3, 1))

@@ -46,7 +46,7 @@ def test_batch_norm_uses_biased_variance():
     np.testing.assert_allclose(batch_norm(x, np.ones(1), np.zeros(1), eps=0.0), [[-1.0], [1.0]])
 
 
-def test_eecs498_literal_sigma_is_one_scalar():
+def test_one_sigma_literal_sigma_is_one_scalar():
     rng = np.random.default_rng(2)
     X = rng.standard_normal((5, 3)) * np.array([1.0, 10.0, 0.1])
     Y = batch_norm_one_sigma(X, eps=0.0)
@@ -58,7 +58,7 @@ def test_eecs498_literal_sigma_is_one_scalar():
 
 
 @pytest.mark.parametrize("per_feature", [False, True])
-def test_eecs498_partials_by_finite_differences(per_feature):
+def test_one_sigma_partials_by_finite_differences(per_feature):
     rng = np.random.default_rng(3)
     X = rng.standard_normal((4, 3))
     eps = 1e-3
@@ -99,7 +99,7 @@ def test_eecs498_partials_by_finite_differences(per_feature):
 
 
 @pytest.mark.parametrize("per_feature", [False, True])
-def test_eecs498_backward_finite_differences(per_feature):
+def test_one_sigma_backward_finite_differences(per_feature):
     rng = np.random.default_rng(4)
     X, g = rng.standard_normal((5, 3)), rng.standard_normal((5, 3))
     kw = dict(eps=1e-4, per_feature=per_feature)

@@ -74,7 +74,7 @@ def test_backward_matches_finite_differences_and_loss():
 
 def test_prelu_part_d():
     U = np.array([[8.0, -3.0], [-0.5, 2.0]])
-    d = pool_lrelu_net_prelu(U)  # ∂L/∂V defaults to the seed's [[2.0, −2.5], [1.5, 3.0]]
+    d = pool_lrelu_net_prelu(U)  # ∂L/∂V defaults to the handout's [[2.0, −2.5], [1.5, 3.0]]
     # V = [[8, −3α], [−0.5α, 2]]
     np.testing.assert_array_equal(d.V_const, [[8.0, 0.0], [0.0, 2.0]])
     np.testing.assert_array_equal(d.V_alpha, [[0.0, -3.0], [-0.5, 0.0]])

@@ -75,7 +75,7 @@ def test_blobs_centres():
     np.testing.assert_allclose(X[y == 0].std(axis=0), 0.5, atol=0.05)
 
 
-def test_eecs498_binary_shape_and_split():
+def test_gaussian_binary_20d_shape_and_split():
     s = gaussian_binary_20d(seed=0)
     assert isinstance(s, Split)
     assert s.x_train.shape == (500, 20) and s.x_val.shape == (250, 20) and s.x_test.shape == (250, 20)
@@ -88,7 +88,7 @@ def test_eecs498_binary_shape_and_split():
     assert not np.array_equal(X, gaussian_binary_20d(seed=1, split=False)[0])
 
 
-def test_eecs498_binary_is_learnable_but_not_trivial():
+def test_gaussian_binary_20d_is_learnable_but_not_trivial():
     # least-squares linear classifier: the documented Bayes accuracy is ~0.87
     s = gaussian_binary_20d(seed=0)
     w = np.linalg.lstsq(np.c_[s.x_train, np.ones(500)], 2.0 * s.y_train - 1.0, rcond=None)[0]

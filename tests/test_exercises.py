@@ -324,7 +324,7 @@ def test_bn_sigma_cases_are_the_seeds_layer_by_autodiff_and_central_differences(
             down[idx] -= h
             numeric[idx] = (_seed_bn_loss(up, g, eps) - _seed_bn_loss(down, g, eps)) / (2 * h)
         assert np.allclose(expected, numeric, rtol=1e-6, atol=1e-8), case.label
-        # the seed's σ is ONE number and has no 1/n: not the usual batch norm's per-feature √(var + ε)
+        # the handout's σ is ONE number and has no 1/n: not the usual batch norm's per-feature √(var + ε)
         if X.shape[1] > 1:
             assert not np.allclose(expected, _seed_bn(X, g, eps, "usual"), rtol=1e-4), case.label
 

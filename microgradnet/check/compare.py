@@ -54,11 +54,11 @@ def autodiff(name: str, inputs, params: dict, g):
         out = comp(*args, **params)
     if not isinstance(out, Tensor):
         raise TypeError(f"check: the autodiff composition of {name!r} returned a {type(out).__name__}, not a Tensor")
-    seed = np.asarray(g, dtype=np.float64)
-    if seed.shape != out.shape:
+    grad_out = np.asarray(g, dtype=np.float64)
+    if grad_out.shape != out.shape:
         raise ValueError(f"check: the autodiff composition of {name!r} returned shape {out.shape}; the closed-form "
-                         f"forward has shape {seed.shape}")
-    grads = engine.grad(out, [leaves[i] for i in rec.wrt], grad_outputs=seed, allow_unused=True)
+                         f"forward has shape {grad_out.shape}")
+    grads = engine.grad(out, [leaves[i] for i in rec.wrt], grad_outputs=grad_out, allow_unused=True)
     grads = [np.zeros(leaves[i].shape) if d is None else np.asarray(d, dtype=np.float64)
              for i, d in zip(rec.wrt, grads)]
     return np.array(out.data, dtype=np.float64), grads

@@ -13,10 +13,10 @@ seed's convention made explicit where it differs from PyTorch's:
   (``*full``) are ``F.conv2d`` on a flipped kernel (indexing ``[::-1]``) with the matching zero padding;
   ``conv_filt_layer`` (``*filt``) is ``F.conv2d`` as is.
 - ``max_pool2d``: ``F.max_pool2d(..., tie=tie)`` — the same three tie rules as the closed form.
-- ``batch_norm``: ``F.batch_norm`` in training mode without running statistics; ``batch_norm_one_sigma``: the seed's
+- ``batch_norm``: ``F.batch_norm`` in training mode without running statistics; ``batch_norm_one_sigma``: the handout's
   literal σ = √(Σ_j ||X_j − μ||² + ε) (no 1/n, one scalar — or one per feature), written here with Tensor ops.
 - ``dropout``: a FIXED mask. Inverted dropout is ``F.dropout`` drawing the case's mask (a stand-in generator whose
-  ``random()`` returns 1 where the mask keeps, −1 where it drops); the seed form ``Y = X ⊙ M`` / test-time
+  ``random()`` returns 1 where the mask keeps, −1 where it drops); the handout form ``Y = X ⊙ M`` / test-time
   ``(1 − p)X`` are Tensor products.
 - ``multi_margin_loss``: the closed form follows cs231n (no division by the number of classes K) unless
   ``divide_by_classes``, which is ``F.multi_margin_loss(form='pytorch')``.
@@ -151,7 +151,7 @@ class _MaskDraw:
 
 
 def dropout(x: Tensor, mask, *, p=0.5, inverted=False, train=True) -> Tensor:
-    """Inverted: ``F.dropout`` with the case's mask (``X ⊙ M/(1 − p)`` in training, ``X`` in evaluation); the seed
+    """Inverted: ``F.dropout`` with the case's mask (``X ⊙ M/(1 − p)`` in training, ``X`` in evaluation); the handout
     form: ``X ⊙ M`` in training, ``(1 − p) X`` at test time."""
     if inverted:
         return F.dropout(x, p, training=train, generator=_MaskDraw(mask))

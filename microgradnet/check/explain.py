@@ -1,7 +1,7 @@
 """Plain-words explanations of the known mistakes (``closed_form.MISTAKES``), addressed to the student.
 
 ``EXPLAIN[(rule, mistake_name)]`` completes the sentence a grade prints when a student's backward behaves exactly
-like that mistake: what the function does, and what the seed's derivation asks for instead. A mistake without an
+like that mistake: what the function does, and what the handout's derivation asks for instead. A mistake without an
 entry falls back to its catalogue description (:func:`explanation`); a test keeps the two lists in step.
 """
 
@@ -123,7 +123,7 @@ EXPLAIN: dict[tuple[str, str], str] = {
     ("batch_norm_one_sigma", "mean_constant"):
         "Your backward treats μ as a constant; ∂μ/∂X_i = (1/n) I (EECS 498 HW1 §1.4) gives the −mean(G)/σ term.",
     ("batch_norm_one_sigma", "sigma_with_1_over_n"):
-        "Your backward computes σ with the usual 1/n (a standard deviation); the seed defines "
+        "Your backward computes σ with the usual 1/n (a standard deviation); the handout defines "
         "σ = √(Σ_j ||X_j − μ||² + ε) WITHOUT 1/n.",
     # softmax family
     ("softmax", "diagonal_only"):

@@ -6,7 +6,7 @@ Network (the handout's figure): ``X`` (4×4) → ``U = Maxpool(X)`` (2×2 window
 ``w = [1, 2, 10, 4]``. X is written from an index number by the handout's recipe (``closed_form.index_to_X``).
 
 Here the network is Tensor code — ``F.max_pool2d`` (tie rule ``'all'`` by default, CSC 249's; EN4553's X has no
-ties), ``F.leaky_relu``, a dot product — and the backward pass is the engine's, seeded with ``∂L/∂y`` (2.0 in
+ties), ``F.leaky_relu``, a dot product — and the backward pass is the engine's, started from ``∂L/∂y`` (2.0 in
 Q1(c)). Every intermediate keeps its gradient, so ``∂L/∂V``, ``∂L/∂U`` and ``∂L/∂X`` are read off the tape.
 
 Hand-worked for index 180577X (checked in the tests)::
@@ -207,7 +207,8 @@ class PoolLReLUNetGraph:
 def pool_lrelu_net_graph(index="180577X", dL_dy: float = 2.0, *, slope: float = 0.1, tie: str = "all",
                  backward: bool = True) -> PoolLReLUNetGraph:
     """Build the network inside :class:`microgradnet.scalar_level` and (``backward=True``) run the scalar
-    backward from y seeded with ``dL_dy``. Returns an :class:`PoolLReLUNetGraph`; ``graph.root`` is the Value y."""
+    backward from y, starting with ∂L/∂y = ``dL_dy``. Returns a :class:`PoolLReLUNetGraph`; ``graph.root`` is the
+    Value y."""
     _, Xd = _input(index, "pool_lrelu_net_graph")
     X = Tensor(Xd, requires_grad=True, label="X")
     w = Tensor(np.array(POOL_LRELU_NET_W), requires_grad=True, label="w")

@@ -1,6 +1,6 @@
 """The sweep: for every closed-form rule, a deterministic list of test cases (inputs, parameters, upstream g).
 
-The cases cover what the seeds' derivations must survive (CONTRIBUTING's testing habits): strides 1–3,
+The cases cover what the handouts' derivations must survive (CONTRIBUTING's testing habits): strides 1–3,
 paddings 0–2, non-square kernels, dilation, several channels and batches, unbatched inputs, overlapping pooling
 windows, windows with tied maxima (under each tie rule), inputs exactly at a kink (relu'(0), the hinge), logits up
 to ±1000, every convention switch a rule has (inverted dropout, reductions, ½ factors, per-feature σ…).
@@ -108,7 +108,7 @@ def _linear_rows(rng, quick):
 
 
 def _linear_no_bias(rng, quick):
-    configs = [((4, 1), 3, "the seed's column"), ((4,), 3, ""), ((3, 5), 3, "square W, 5 columns")]
+    configs = [((4, 1), 3, "the handout's column"), ((4,), 3, ""), ((3, 5), 3, "square W, 5 columns")]
     if not quick:
         configs += [((6, 2), 2, "2 columns"), ((2, 1), 2, "square W")]
     for xs, O, note in configs:
@@ -276,7 +276,7 @@ def _dropout(rng, quick):
     for i, (p, inv, train) in enumerate(combos):
         shape = (4, 5) if i % 2 == 0 else (2, 3, 4)
         mask = dropout_mask(shape, p, rng)
-        note = ("inverted" if inv else "seed form") + (", train" if train else ", test")
+        note = ("inverted" if inv else "handout form") + (", train" if train else ", test")
         yield (_n(rng, *shape), mask), dict(p=p, inverted=inv, train=train), note
 
 

@@ -2,13 +2,13 @@
 
 1. CS 4670 PA5 written part A (single channel, TRUE convolution, zero padding)::
 
-       y[e, f] = Σ_a Σ_b x[a, b] · w[e − a, f − b]                                  (seed eq. 2)
+       y[e, f] = Σ_a Σ_b x[a, b] · w[e − a, f − b]                                  (handout eq. 2)
        ∂L/∂x = ∂L/∂y ⋆ w̃,   w̃[c, d] = w[−c, −d]                                     (A.1)
        ∂L/∂w = ∂L/∂y ⋆ x̃,   x̃[a, b] = x[−a, −b]                                     (A.2)
 
    "⋆" is the same true convolution (eq. 2) in every line. Because ``w̃`` and ``x̃`` live on NEGATED index
    sets, the arrays carry an index origin: an array ``A`` with origin ``lo`` stores ``a[i, j]`` at
-   ``A[i − lo[0], j − lo[1]]`` and is zero outside. Conventions used here (the seed's block diagram is lost):
+   ``A[i − lo[0], j − lo[1]]`` and is zero outside. Conventions used here (the handout's block diagram is lost):
    ``x`` and ``y`` are indexed from (0, 0) and have the same size ("zero padding"); the kernel is centred,
    ``w[c, d]`` stored at ``W[c + kH//2, d + kW//2]`` (override with ``w_origin``). Flipping an array with
    origin ``lo`` and shape ``(h, w)`` gives ``A[::-1, ::-1]`` with origin ``(−(lo₀+h−1), −(lo₁+w−1))``.
@@ -101,7 +101,7 @@ def true_conv_same(x, w, *, w_origin=None) -> np.ndarray:
 
 
 def true_conv_same_backward(x, w, g, *, w_origin=None) -> TrueConvGrads:
-    """CS 4670 PA5 A.1 and A.2 through flipped kernels, the way the seed states them::
+    """CS 4670 PA5 A.1 and A.2 through flipped kernels, the way the handout states them::
 
         ∂L/∂x = ∂L/∂y ⋆ w̃      with w̃[c, d] = w[−c, −d]   (evaluated on x's index set)
         ∂L/∂w = ∂L/∂y ⋆ x̃      with x̃[a, b] = x[−a, −b]   (evaluated on w's index set)

@@ -1,6 +1,6 @@
 """EECS 498 HW1 §1.5: the full convolution ``*full`` and the filtering operation ``*filt``.
 
-The seed (1-based indices)::
+The handout (1-based indices)::
 
     (a *full b)_{i,j} = Σ_{m,n} a_{m,n} b_{i−m+1, j−n+1}     size (H+H'−1) × (W+W'−1)
     (a *filt b)_{i,j} = Σ_{m,n} a_{i+m−1, j+n−1} b_{m,n}     size (H−H'+1) × (W−W'+1)
@@ -10,7 +10,7 @@ Translated to 0-based indices (i₀ = i−1, m₀ = m−1, …) both shifts canc
     (a *full b)[i, j] = Σ_{m,n} a[m, n] · b[i − m, j − n]       (true "full" convolution, numpy 'full')
     (a *filt b)[i, j] = Σ_{m,n} a[i + m, j + n] · b[m, n]       ("valid" cross-correlation)
 
-Which forward makes the seed's two gradient statements true?  The seed writes
+Which forward makes the handout's two gradient statements true?  The handout writes
 ``Y_{n,f} = Σ_c X_{n,c} *full W_{f,c}`` but gives ``Y`` the size ``H'' = H − H' + 1`` (a *filt* size). Only
 one of the two readings is consistent with what it asks to show:
 
@@ -22,7 +22,7 @@ one of the two readings is consistent with what it asks to show:
   correct rules are ``∂L/∂X = Σ_f ∂L/∂Y *full W`` and ``∂L/∂W = Σ_n X *filt ∂L/∂Y``.
 
 So :func:`conv_full_layer` is the full forward (we treat "H'' = H − H' + 1" as a typo for H + H' − 1) and
-:func:`conv_full_layer_backward` implements the seed's statements literally; :func:`conv_filt_layer` /
+:func:`conv_full_layer_backward` implements the handout's statements literally; :func:`conv_filt_layer` /
 :func:`conv_filt_layer_backward` give the other reading with its (different) correct rules.
 Layer shapes: ``X`` (N, C, H, W), ``W`` (F, C, H', W'), ``Y`` (N, F, H'', W'').
 """
@@ -90,7 +90,7 @@ def _layer_args(fn: str, X, W) -> tuple[np.ndarray, np.ndarray]:
 
 
 def conv_full_layer(X, W) -> np.ndarray:
-    """EECS 498 HW1 §1.5 forward, the reading under which the seed's gradients hold:
+    """EECS 498 HW1 §1.5 forward, the reading under which the handout's gradients hold:
     ``Y_{n,f} = Σ_c X_{n,c} *full W_{f,c}``, ``Y`` (N, F, H+H'−1, W+W'−1)."""
     X, W = _layer_args("conv_full_layer", X, W)
     N, C = X.shape[:2]
@@ -142,7 +142,7 @@ def conv_filt_layer(X, W) -> np.ndarray:
 
 
 def conv_filt_layer_backward(X, W, g) -> FullFiltGrads:
-    """Correct rules for the *filt forward (NOT the seed's statements, see module docstring)::
+    """Correct rules for the *filt forward (NOT the handout's statements, see module docstring)::
 
         ∂L/∂X_{n,c} = Σ_f ∂L/∂Y_{n,f} *full W_{f,c}
         ∂L/∂W_{f,c} = Σ_n X_{n,c} *filt ∂L/∂Y_{n,f}

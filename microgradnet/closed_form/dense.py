@@ -1,7 +1,7 @@
-"""Fully connected (dense) layers in the three conventions the seeds use.
+"""Fully connected (dense) layers in the three conventions the handouts use.
 
 =============  ==========================  ===========================  =======================
-seed           forward                     W shape                      x / X layout
+homework       forward                     W shape                      x / X layout
 =============  ==========================  ===========================  =======================
 CSC 249 HW2 P2 ``y = W x + b``             (O, L)                       column(s): (L,), (L,1), (L,B)
 EECS 498 §1.1  ``Y = Wᵀ X + b``            (d_k, d_o)                   (d_k,) or rows (N, d_k)
@@ -152,11 +152,11 @@ def linear_no_bias(x, W) -> np.ndarray:
 
 
 def linear_no_bias_backward(x, W, g) -> LinearNoBiasGrads:
-    """Backward of ``y = W x`` in the form the seed asks for (CS 4670 PA5 B.1)::
+    """Backward of ``y = W x`` in the form the handout asks for (CS 4670 PA5 B.1)::
 
         ∂L/∂x = Aᵀ B   with  A = W (the O×L weight matrix)  and  B = ∂L/∂y (the O×1 upstream column)
 
-    i.e. ∂L/∂x_i = Σ_j ∂L/∂y_j W_ji. The weight gradient (not derived in the seed) is ∂L/∂W = B xᵀ.
+    i.e. ∂L/∂x_i = Σ_j ∂L/∂y_j W_ji. The weight gradient (not derived in the handout) is ∂L/∂W = B xᵀ.
     Batched columns (L, B) sum the outer products over the batch.
     """
     fn = "linear_no_bias_backward"

@@ -503,7 +503,7 @@ MISTAKES: RuleTable = RuleTable({
     "batch_norm_one_sigma": [
         Mistake("sigma_constant", "σ treated as a constant (no ∂σ/∂X_i term)", bn498_sigma_constant),
         Mistake("mean_constant", "μ treated as a constant (no −mean(G) term)", bn498_mean_constant),
-        Mistake("sigma_with_1_over_n", "σ computed with the usual 1/n the seed does not have",
+        Mistake("sigma_with_1_over_n", "σ computed with the usual 1/n the handout does not have",
                 bn498_sigma_with_1_over_n),
     ],
     "softmax": [

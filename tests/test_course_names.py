@@ -143,3 +143,12 @@ def test_old_rule_name_through_the_cli(tmp_path, capsys):
     assert "\nbatch_norm_eecs498 " not in listing  # listed under its new name only
     assert main(["check", "--en4553", "180577X"]) == 0  # the old flag of --pool-lrelu-net
     assert "17.3" in capsys.readouterr().out
+
+
+def test_old_rule_name_through_the_grade_command(tmp_path, capsys):
+    sub = tmp_path / "rows.py"
+    sub.write_text("import numpy as np\n\n\ndef bwd(X, W, b, g):  # Y = XW + b, one instance per row\n"
+                   "    G = np.asarray(g).reshape(-1, W.shape[1])\n"
+                   "    return (G @ W.T).reshape(np.shape(X)), np.reshape(X, (G.shape[0], -1)).T @ G, G.sum(axis=0)\n")
+    assert main(["grade", "linear_eecs498", str(sub), "--func", "bwd", "--quick"]) == 0
+    assert "1 of 1 pass" in capsys.readouterr().out

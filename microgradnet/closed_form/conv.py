@@ -171,7 +171,8 @@ def _chw_check(fn: str, z) -> np.ndarray:
 
 
 def conv2d_chw(z, weight, bias, *, stride=1, padding=0) -> np.ndarray:
-    """Tsinghua DL HW1 §1.1 convolutional layer: ``y(j) = bias(j) + Σ_{k<C_in} weight(j,k) ⋆ z(k)``.
+    """One unbatched (C, H, W) image through a convolutional layer (Tsinghua DL HW1 §1.1):
+    ``y(j) = bias(j) + Σ_{k<C_in} weight(j,k) ⋆ z(k)``.
 
     ``z`` (C_in, H_in, W_in), ``weight`` (C_out, C_in, kH, kW), ``bias`` (C_out,);
     ``y`` (C_out, H_out, W_out).

@@ -91,7 +91,8 @@ def _true_conv_same_args(fn: str, x, w, w_origin):
 
 
 def true_conv_same(x, w, *, w_origin=None) -> np.ndarray:
-    """CS 4670 PA5 eq. (2): ``y[e, f] = Σ_a Σ_b x[a, b] · w[e − a, f − b]``, zero padding, y sized like x.
+    """True convolution (the kernel flipped), output the same size as x (CS 4670 PA5 eq. (2)):
+    ``y[e, f] = Σ_a Σ_b x[a, b] · w[e − a, f − b]``, zero padding.
 
     ``x`` (H, W) grayscale image indexed from 0; ``w`` (kH, kW) with ``w[c, d]`` stored at
     ``w_arr[c + oh, d + ow]``, ``(oh, ow) = w_origin`` (default ``(kH//2, kW//2)``, a centred kernel).

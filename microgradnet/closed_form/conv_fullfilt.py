@@ -90,7 +90,7 @@ def _layer_args(fn: str, X, W) -> tuple[np.ndarray, np.ndarray]:
 
 
 def conv_full_layer(X, W) -> np.ndarray:
-    """EECS 498 HW1 §1.5 forward, the reading under which the handout's gradients hold:
+    """The layer in *full form (EECS 498 HW1 §1.5), the reading under which the handout's gradients hold:
     ``Y_{n,f} = Σ_c X_{n,c} *full W_{f,c}``, ``Y`` (N, F, H+H'−1, W+W'−1)."""
     X, W = _layer_args("conv_full_layer", X, W)
     N, C = X.shape[:2]
@@ -125,8 +125,8 @@ def conv_full_layer_backward(X, W, g) -> FullFiltGrads:
 
 
 def conv_filt_layer(X, W) -> np.ndarray:
-    """The other reading of EECS 498 §1.5: ``Y_{n,f} = Σ_c X_{n,c} *filt W_{f,c}`` with the stated size
-    ``H'' = H − H' + 1`` (what ``torch.nn.functional.conv2d`` computes, no padding, stride 1)."""
+    """The layer in *filt form, the other reading of EECS 498 §1.5: ``Y_{n,f} = Σ_c X_{n,c} *filt W_{f,c}`` with
+    the stated size ``H'' = H − H' + 1`` (what ``torch.nn.functional.conv2d`` computes, no padding, stride 1)."""
     fn = "conv_filt_layer"
     X, W = _layer_args(fn, X, W)
     if W.shape[2] > X.shape[2] or W.shape[3] > X.shape[3]:

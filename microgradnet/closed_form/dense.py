@@ -1,4 +1,6 @@
-"""Fully connected (dense) layers in the three conventions the handouts use.
+"""Fully connected (dense) layers in the three conventions the handouts use, named by layout:
+:func:`linear_columns` (column vectors, ``y = W x + b``), :func:`linear_rows` (one instance per row,
+``Y = X W + b``) and :func:`linear_no_bias` (column vectors, ``y = W x``).
 
 =============  ==========================  ===========================  =======================
 homework       forward                     W shape                      x / X layout
@@ -65,7 +67,7 @@ def _bias_column(fn: str, b: np.ndarray, O: int) -> np.ndarray:
 
 
 def linear_columns(x, W, b) -> np.ndarray:
-    """Forward ``y = W x + b`` (CSC 249 HW2 Problem 2 / Problem 5.1).
+    """Forward ``y = W x + b`` with inputs as column vectors (CSC 249 HW2 Problem 2 / Problem 5.1).
 
     Shapes: ``W`` (O, L); ``x`` (L,), (L, 1) or a batch of B columns (L, B); ``b`` (O,) or (O, 1), added to
     every column. ``y`` is (O,), (O, 1) or (O, B) to match ``x``.
@@ -96,7 +98,7 @@ def linear_columns_backward(x, W, b, g) -> LinearGrads:
 
 
 def _rows(fn: str, X: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """Validate an EECS 498 input against W (d_k, d_o); return (N, d_k) rows (a 1-D X is one row)."""
+    """Validate a rows-convention input against W (d_k, d_o); return (N, d_k) rows (a 1-D X is one row)."""
     if W.ndim != 2:
         raise ValueError(f"{fn}: W must be 2-D (d_k, d_o), got shape {W.shape}")
     d_k = W.shape[0]
@@ -112,7 +114,7 @@ def _rows(fn: str, X: np.ndarray, W: np.ndarray) -> np.ndarray:
 
 
 def linear_rows(X, W, b) -> np.ndarray:
-    """Forward ``Y = Wᵀ X + b`` (EECS 498 HW1 §1.1).
+    """Forward ``Y = Wᵀ X + b`` with one instance per row, i.e. ``Y = X W + b`` for a batch (EECS 498 HW1 §1.1).
 
     ``W`` (d_k, d_o), ``b`` (d_o,). A single instance ``X`` (d_k,) gives ``Y`` (d_o,). A batch stores one
     instance per ROW, ``X`` (N, d_k) (or (N, d1, …, dm) flattened to d_k = d1⋯dm, as in the starter code),
@@ -145,7 +147,8 @@ def linear_rows_backward(X, W, b, g) -> LinearGrads:
 
 
 def linear_no_bias(x, W) -> np.ndarray:
-    """Forward ``y = W x`` (CS 4670 PA5 written part B.1), ``W`` (O, L), ``x`` (L,), (L, 1) or (L, B)."""
+    """Forward ``y = W x``, no bias, column vectors (CS 4670 PA5 written part B.1), ``W`` (O, L), ``x`` (L,),
+    (L, 1) or (L, B)."""
     fn = "linear_no_bias"
     x, W = as_f64(fn, "x", x), as_f64(fn, "W", W)
     return (W @ _columns(fn, x, W)).reshape(_out_shape(x, W.shape[0]))

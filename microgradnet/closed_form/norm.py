@@ -132,7 +132,8 @@ def _one_sigma_prep(fn: str, X, eps: float, per_feature: bool):
 
 
 def batch_norm_one_sigma(X, *, eps=1e-5, per_feature=False) -> np.ndarray:
-    """EECS 498 HW1 §1.4: ``Y_i = (X_i − μ)/σ``, ``μ = (1/n) Σ_j X_j``, ``σ = √(Σ_j ||X_j − μ||² + ε)``.
+    """Batch norm with one σ for the whole batch (EECS 498 HW1 §1.4): ``Y_i = (X_i − μ)/σ``,
+    ``μ = (1/n) Σ_j X_j``, ``σ = √(Σ_j ||X_j − μ||² + ε)`` (no γ, β, and no 1/n inside σ).
 
     ``X`` (n, d), rows are instances. Literal reading (default): σ is one scalar (see module docstring).
     """

@@ -537,7 +537,7 @@ def _reference_backward(root, mode: str) -> None:
                 parent.grad += node.grad * node.local_grads()[k]
                 stack.append((parent, 0))
         return
-    if mode == "no_seed":
+    if mode == "root_grad_unset":
         for node in reversed(order):
             for p, local in zip(node._prev, node.local_grads()):
                 p.grad += node.grad * local
@@ -553,7 +553,7 @@ _BACKWARD_MISTAKES = [
                         "nodes in reverse topological order: a node only after every node that uses it."),
     ("forward_order", "Your backward walks the nodes in forward (creation) order: a node sends its gradient before "
                       "it has received any. Walk the topological order in reverse."),
-    ("no_seed", "Every gradient is 0: the output's own gradient ∂L/∂L = 1 was never set (root.grad = 1.0)."),
+    ("root_grad_unset", "Every gradient is 0: the output's own gradient ∂L/∂L = 1 was never set (root.grad = 1.0)."),
 ]
 
 
@@ -754,7 +754,7 @@ def _linear_cases() -> list[Case]:
              ("one output (W 1×5)", 1, 5, "")]
     for label, O, L, hint in specs:
         x, W, b, g = _distinct(rng, L), _distinct(rng, O, L), _distinct(rng, O), _distinct(rng, O)
-        r = cf.linear_csc249_backward(x, W, b, g)
+        r = cf.linear_columns_backward(x, W, b, g)
 
         def call(fn, x=x, W=W, b=b, g=g):
             w = fn(x, W, b, g)
@@ -1056,12 +1056,12 @@ def _run_batchnorm_backward(answer, res):
 
 
 BN_SIGMA_EXAMPLE = {"X": [[1.0, 2.0], [3.0, 0.0], [5.0, 4.0]], "G": [[1.0, 0.0], [0.0, 1.0], [1.0, -1.0]], "eps": 0.0}
-"""Notebook 07's worked example of the seed's batch norm (EECS 498 HW1 §1.4): μ = (3, 2), Σⱼ‖Xⱼ − μ‖² = 16,
+"""Notebook 07's worked example of the handout's batch norm (EECS 498 HW1 §1.4): μ = (3, 2), Σⱼ‖Xⱼ − μ‖² = 16,
 σ = 4 (ε = 0), Σⱼ⟨Gⱼ, Xⱼ − μ⟩ = −4, so ∂L/∂X = (G − Ḡ)/4 + (X − μ)/16 = [[−1/24, 0], [−1/6, 1/8], [5/24, −1/8]]."""
 
 
 def _bn498_variant(X, g, eps, mode):
-    """The seed's layer ``Y_i = (X_i − μ)/σ`` with ``σ = s(S)``, ``S = Σ_j ||X_j − μ||²`` (or per feature) and the
+    """The handout's layer ``Y_i = (X_i − μ)/σ`` with ``σ = s(S)``, ``S = Σ_j ||X_j − μ||²`` (or per feature) and the
     exact backward ``∂L/∂X_i = (G_i − Ḡ)/σ − (X_i − μ) · s'(S)·2/σ² · Σ_j ⟨G_j, X_j − μ⟩``, for two plausible
     wrong σ: ``mode`` "eps_outside" (σ = √S + ε) or "usual" (the usual batch norm, one σ per feature,
     σ_k = √((1/n) Σ_j (X_jk − μ_k)² + ε))."""
@@ -1094,18 +1094,18 @@ def _bn_sigma_cases() -> list[Case]:
               0.5, "σ = √(Σⱼ‖Xⱼ − μ‖² + ε): ε is inside the square root")]
     out = []
     for label, X, g, eps, hint in specs:
-        r = cf.batch_norm_eecs498_backward(X, g, eps=eps).dX
+        r = cf.batch_norm_one_sigma_backward(X, g, eps=eps).dX
 
         def call(fn, X=X, g=g, eps=eps):
             return (fn(X, g, eps=eps).dX,)
 
-        wrong = _catalogue("batch_norm_eecs498", call) + [
+        wrong = _catalogue("batch_norm_one_sigma", call) + [
             ("You computed σ = √(Σⱼ‖Xⱼ − μ‖²) + ε: ε belongs under the square root, σ = √(Σⱼ‖Xⱼ − μ‖² + ε).",
              lambda X=X, g=g, eps=eps: (_bn498_variant(X, g, eps, "eps_outside"),)),
-            ("You used one σ per feature, σ_k = √(Σⱼ (X_jk − μ_k)² + ε); the seed's ‖Xⱼ − μ‖² is the squared norm "
+            ("You used one σ per feature, σ_k = √(Σⱼ (X_jk − μ_k)² + ε); the handout's ‖Xⱼ − μ‖² is the squared norm "
              "of the whole row, so σ is ONE number for the batch and ∂σ/∂X_i = (X_i − μ)/σ couples every feature.",
-             lambda X=X, g=g, eps=eps: (cf.batch_norm_eecs498_backward(X, g, eps=eps, per_feature=True).dX,)),
-            ("This is the usual batch norm (one σ per feature, σ_k = √(var_k + ε) with the 1/n); the seed's σ is "
+             lambda X=X, g=g, eps=eps: (cf.batch_norm_one_sigma_backward(X, g, eps=eps, per_feature=True).dX,)),
+            ("This is the usual batch norm (one σ per feature, σ_k = √(var_k + ε) with the 1/n); the handout's σ is "
              "√(Σⱼ‖Xⱼ − μ‖² + ε): one number, no 1/n.",
              lambda X=X, g=g, eps=eps: (_bn498_variant(X, g, eps, "usual"),))]
         out.append(Case(label, (X, g), dict(eps=eps), (r,), wrong, hint))
@@ -1118,10 +1118,10 @@ def _run_batchnorm_sigma_backward(answer, res):
 
 def _dropout_cases() -> list[Case]:
     rng = _rng("dropout_backward")
-    specs = [("seed form Y = X ⊙ M, p = 0.5", 0.5, False, ""),
+    specs = [("handout form Y = X ⊙ M, p = 0.5", 0.5, False, ""),
              ("inverted dropout, p = 0.5", 0.5, True, "inverted dropout scales the kept units by 1/(1 − p)"),
              ("inverted dropout, p = 0.2", 0.2, True, ""),
-             ("seed form, p = 0.3, a (2, 3, 4) input", 0.3, False, "")]
+             ("handout form, p = 0.3, a (2, 3, 4) input", 0.3, False, "")]
     out = []
     for label, p, inv, hint in specs:
         shape = (2, 3, 4) if "(2, 3, 4)" in label else (3, 5)
@@ -1141,8 +1141,8 @@ def _run_dropout_backward(answer, res):
     _run_cases(answer, res, _dropout_cases(), ("∂L/∂X",))
 
 
-# =================================================================================== notebook 08: the toy network
-def _toy_wrong(X, dL_dy, w, mode):
+# ============================================================ notebook 08: the max-pool → LeakyReLU → dense network
+def _pool_lrelu_net_wrong(X, dL_dy, w, mode):
     w = np.asarray(w, dtype=np.float64)
     U = cf.max_pool2d(X[None], kernel_size=2, stride=2)[0]
     dV = dL_dy * (w.reshape(2, 2).T if mode == "column_major" else w.reshape(2, 2))
@@ -1161,19 +1161,19 @@ def _toy_wrong(X, dL_dy, w, mode):
     return dV, dU, dX
 
 
-def _toy_cases() -> list[Case]:
+def _pool_lrelu_net_cases() -> list[Case]:
     X_tie = np.array([[3.0, 3.0, -1.0, -2.0],
                       [1.0, 2.0, -1.0, -3.0],
                       [-4.0, -0.5, 2.0, 1.0],
                       [-0.5, -5.0, 0.0, 2.0]])
-    specs = [("the seed's example index 180577X", cf.index_to_X("180577X"), 2.0, cf.EN4553_W, ""),
-             ("index 200311X (repeated digits and zeros)", cf.index_to_X("200311X"), 2.0, cf.EN4553_W, ""),
+    specs = [("the handout's example index 180577X", cf.index_to_X("180577X"), 2.0, cf.POOL_LRELU_NET_W, ""),
+             ("index 200311X (repeated digits and zeros)", cf.index_to_X("200311X"), 2.0, cf.POOL_LRELU_NET_W, ""),
              ("∂L/∂y = −0.5 and other weights", cf.index_to_X("524913X"), -0.5, (0.5, -1.0, 3.0, 2.0), ""),
-             ("a hand-made X with tied maxima and a window whose maximum is negative", X_tie, 1.0, cf.EN4553_W,
+             ("a hand-made X with tied maxima and a window whose maximum is negative", X_tie, 1.0, cf.POOL_LRELU_NET_W,
               "tied maxima: each receives the gradient (CSC 249's rule); a negative maximum passes 0.1·∂L/∂u")]
     out = []
     for label, X, dy, w, hint in specs:
-        r = cf.toy_network(X, dL_dy=dy, w=w, tie="all")
+        r = cf.pool_lrelu_net(X, dL_dy=dy, w=w, tie="all")
         wrong = []
         for mode, text in [("slope_forgotten", "∂L/∂U is 0 where U < 0: LRelu passes 0.1·∂L/∂v there, not 0 (that "
                                                "is ReLU)."),
@@ -1185,23 +1185,23 @@ def _toy_cases() -> list[Case]:
                                             "so ∂L/∂V = ∂L/∂y·[[w1, w2], [w3, w4]]."),
                            ("ties_first", "With tied maxima you gave the gradient to the first only; this notebook "
                                           "uses CSC 249's rule: every maximum receives it.")]:
-            wrong.append((text, (lambda X=X, dy=dy, w=w, mode=mode: _toy_wrong(X, dy, w, mode))))
+            wrong.append((text, (lambda X=X, dy=dy, w=w, mode=mode: _pool_lrelu_net_wrong(X, dy, w, mode))))
         out.append(Case(label, (X, dy, w), {}, (r.dL_dV, r.dL_dU, r.dL_dX), wrong, hint))
     return out
 
 
 def _run_toy_backward(answer, res):
-    _run_cases(answer, res, _toy_cases(), ("∂L/∂V", "∂L/∂U", "∂L/∂X"))
+    _run_cases(answer, res, _pool_lrelu_net_cases(), ("∂L/∂V", "∂L/∂U", "∂L/∂X"))
 
 
 def _dalpha_cases() -> list[Case]:
     dV = np.array([[2.0, -2.5], [1.5, 3.0]])
-    specs = [("U = [[1, −2], [−0.5, 3]] with the seed's ∂L/∂V", np.array([[1.0, -2.0], [-0.5, 3.0]]), dV, ""),
+    specs = [("U = [[1, −2], [−0.5, 3]] with the handout's ∂L/∂V", np.array([[1.0, -2.0], [-0.5, 3.0]]), dV, ""),
              ("every u ≥ 0", np.array([[0.5, 2.0], [0.0, 1.0]]), dV, "α multiplies only the negative entries"),
              ("every u < 0", np.array([[-1.0, -2.0], [-3.0, -0.25]]), np.array([[1.0, -1.0], [0.5, 2.0]]), "")]
     out = []
     for label, U, g, hint in specs:
-        right = cf.toy_prelu(U, g).dL_dalpha
+        right = cf.pool_lrelu_net_prelu(U, g).dL_dalpha
         neg = U < 0
         wrong = [("You summed ∂L/∂v·u over ALL entries; ∂v/∂α = u only where u < 0 (elsewhere v = u does not "
                   "depend on α).", lambda U=U, g=g: (float(np.sum(g * U)),)),
@@ -1270,8 +1270,8 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in [
              "batchnorm_backward(x, gamma, beta, g, eps) -> (dx, dgamma, dbeta)", _run_batchnorm_backward,
              rule="batch_norm"),
     Exercise("batchnorm_sigma_backward", "07_batchnorm_dropout",
-             "batchnorm_sigma_backward(X, g, eps=1e-5) -> dX, the seed's σ = √(Σⱼ‖Xⱼ − μ‖² + ε) (EECS 498 §1.4)",
-             _run_batchnorm_sigma_backward, rule="batch_norm_eecs498"),
+             "batchnorm_sigma_backward(X, g, eps=1e-5) -> dX, the handout's σ = √(Σⱼ‖Xⱼ − μ‖² + ε) (EECS 498 §1.4)",
+             _run_batchnorm_sigma_backward, rule="batch_norm_one_sigma"),
     Exercise("dropout_backward", "07_batchnorm_dropout", "dropout_backward(mask, g, p, inverted) -> dx",
              _run_dropout_backward, rule="dropout"),
     Exercise("toy_backward", "08_toy_network", "toy_backward(X, dL_dy, w) -> (dL_dV, dL_dU, dL_dX)",

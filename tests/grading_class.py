@@ -578,7 +578,7 @@ def students() -> list[Student]:
         Student("cs231n_affine_dw_t", "linear", "affine_forward,affine_backward",
                 CS231N_AFFINE.replace("DW_SLIP", "dw = dw.T"),
                 "fail", "dW_transposed"),
-        Student("cs231n_affine_rows", "linear_eecs498", "affine_forward,affine_backward",
+        Student("cs231n_affine_rows", "linear_rows", "affine_forward,affine_backward",
                 CS231N_AFFINE.replace("DW_SLIP", ""), "pass"),
         Student("cs231n_relu_inferred", "relu", "relu_backward", CS231N_RELU, "pass"),
         # layer classes

@@ -1,4 +1,4 @@
-"""``microgradnet check``: the table and exit codes; ``--grade`` on student files; ``--json``; ``--en4553``."""
+"""``microgradnet check``: the table and exit codes; ``--grade`` on student files; ``--json``; ``--pool-lrelu-net``."""
 
 from __future__ import annotations
 
@@ -133,11 +133,11 @@ def test_grade_json_for_one_submission(tmp_path, capsys):
     assert row["smallest_failing_case"].startswith("x (1, 1, ")
 
 
-def test_en4553_command(capsys):
-    assert main(["check", "--en4553", "180577X"]) == 0
+def test_pool_lrelu_net_command(capsys):
+    assert main(["check", "--pool-lrelu-net", "180577X"]) == 0
     out = capsys.readouterr().out
     assert "17.3" in out and "∂L/∂α: autodiff -2.25" in out and "PASS" in out
-    assert main(["check", "--en4553", "12X"]) == 2
+    assert main(["check", "--pool-lrelu-net", "12X"]) == 2
     assert "expected exactly 6 digits" in capsys.readouterr().err
 
 

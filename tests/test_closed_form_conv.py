@@ -12,19 +12,19 @@ from microgradnet.closed_form import (
     conv2d_backward,
     conv2d_backward_loops,
     conv2d_backward_via_flip,
+    conv2d_chw,
+    conv2d_chw_backward,
     conv2d_forward_loops,
-    conv2d_tsinghua,
-    conv2d_tsinghua_backward,
-    conv_cs4670,
-    conv_cs4670_backward,
-    conv_cs4670_backward_direct,
-    conv_eecs498,
-    conv_eecs498_backward,
-    conv_eecs498_valid,
-    conv_eecs498_valid_backward,
     conv_filt,
+    conv_filt_layer,
+    conv_filt_layer_backward,
     conv_full,
+    conv_full_layer,
+    conv_full_layer_backward,
     flip2d,
+    true_conv_same,
+    true_conv_same_backward,
+    true_conv_same_backward_direct,
 )
 from microgradnet.closed_form._fd import numeric_grads
 
@@ -97,13 +97,13 @@ def test_unbatched_chw_input_and_no_bias():
     np.testing.assert_allclose(r3.dw, r4.dw)
 
 
-def test_tsinghua_hint_1x3x3_input_2x2_kernel_by_hand():
+def test_conv2d_chw_hint_1x3x3_input_2x2_kernel_by_hand():
     z = np.arange(1.0, 10.0).reshape(1, 3, 3)        # [[1,2,3],[4,5,6],[7,8,9]]
     weight = np.array([[[[1.0, 0.0], [0.0, -1.0]]]])  # y = z[i,j] − z[i+1,j+1] + bias
     bias = np.array([0.5])
-    np.testing.assert_array_equal(conv2d_tsinghua(z, weight, bias), [[[-3.5, -3.5], [-3.5, -3.5]]])
+    np.testing.assert_array_equal(conv2d_chw(z, weight, bias), [[[-3.5, -3.5], [-3.5, -3.5]]])
     g = np.array([[[1.0, 2.0], [3.0, 4.0]]])
-    r = conv2d_tsinghua_backward(z, weight, bias, g)
+    r = conv2d_chw_backward(z, weight, bias, g)
     # dweight[m,n] = Σ_ij g[i,j] z[i+m, j+n]:
     #   (0,0) 1+4+12+20, (0,1) 2+6+15+24, (1,0) 4+10+21+32, (1,1) 5+12+24+36
     np.testing.assert_array_equal(r.dw, [[[[37.0, 47.0], [67.0, 77.0]]]])
@@ -121,7 +121,7 @@ def test_tsinghua_hint_1x3x3_input_2x2_kernel_by_hand():
     (lambda: conv2d(np.ones((3, 3)), np.ones((1, 1, 2, 2))), r"x must be \(N, C, H, W\) or \(C, H, W\)"),
     (lambda: conv2d_backward(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)), None, np.ones((1, 1, 3, 3))),
      r"conv2d_backward: g has shape \(1, 1, 3, 3\), expected \(1, 1, 2, 2\)"),
-    (lambda: conv2d_tsinghua(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)), np.ones(1)), r"z must be \(C_in"),
+    (lambda: conv2d_chw(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)), np.ones(1)), r"z must be \(C_in"),
 ])
 def test_conv_validation(call, match):
     with pytest.raises(ValueError, match=match):
@@ -134,7 +134,7 @@ def test_stride_must_be_int():
 
 
 # --- CS 4670 PA5 A: true convolution, flipped kernels ----------------------------------------------------
-def _cs4670_literal(x, w, lo):
+def _true_conv_same_literal(x, w, lo):
     """Eq. (2) summed literally: y[e,f] = Σ_a Σ_b x[a,b] w[e−a, f−b] (zero where w is undefined)."""
     H, W = x.shape
     y = np.zeros_like(x)
@@ -147,28 +147,28 @@ def _cs4670_literal(x, w, lo):
 
 @pytest.mark.parametrize("x_shape,w_shape,origin", [((5, 6), (3, 3), None), ((6, 4), (2, 3), None),
                                                     ((4, 5), (3, 2), (0, 1)), ((3, 3), (5, 4), None)])
-def test_cs4670_forward_and_flipped_kernel_identities(x_shape, w_shape, origin):
+def test_true_conv_same_forward_and_flipped_kernel_identities(x_shape, w_shape, origin):
     r = np.random.default_rng(11)
     x, w = r.standard_normal(x_shape), r.standard_normal(w_shape)
     lo = (-(w_shape[0] // 2), -(w_shape[1] // 2)) if origin is None else (-origin[0], -origin[1])
-    y = conv_cs4670(x, w, w_origin=origin)
-    np.testing.assert_allclose(y, _cs4670_literal(x, w, lo), rtol=1e-12, atol=1e-12)
+    y = true_conv_same(x, w, w_origin=origin)
+    np.testing.assert_allclose(y, _true_conv_same_literal(x, w, lo), rtol=1e-12, atol=1e-12)
     g = r.standard_normal(y.shape)
-    flipped = conv_cs4670_backward(x, w, g, w_origin=origin)
-    direct = conv_cs4670_backward_direct(x, w, g, w_origin=origin)
+    flipped = true_conv_same_backward(x, w, g, w_origin=origin)
+    direct = true_conv_same_backward_direct(x, w, g, w_origin=origin)
     for a, b in zip(flipped, direct):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
-    fwd = lambda x_, w_: conv_cs4670(x_, w_, w_origin=origin)  # noqa: E731
+    fwd = lambda x_, w_: true_conv_same(x_, w_, w_origin=origin)  # noqa: E731
     for got, want in zip(flipped, numeric_grads(fwd, (x, w), (0, 1), g)):
         np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-8)
 
 
-def test_cs4670_backward_is_the_forward_with_flipped_kernel():
-    # A.1 for an odd centred kernel: ∂L/∂x is literally conv_cs4670(∂L/∂y, w[::-1, ::-1]).
+def test_true_conv_same_backward_is_the_forward_with_flipped_kernel():
+    # A.1 for an odd centred kernel: ∂L/∂x is literally true_conv_same(∂L/∂y, w[::-1, ::-1]).
     r = np.random.default_rng(12)
     x, w, g = r.standard_normal((6, 5)), r.standard_normal((3, 3)), r.standard_normal((6, 5))
-    np.testing.assert_allclose(conv_cs4670_backward(x, w, g).dx, conv_cs4670(g, w[::-1, ::-1]), atol=1e-12)
-    assert not np.allclose(conv_cs4670_backward(x, w, g).dx, conv_cs4670(g, w))
+    np.testing.assert_allclose(true_conv_same_backward(x, w, g).dx, true_conv_same(g, w[::-1, ::-1]), atol=1e-12)
+    assert not np.allclose(true_conv_same_backward(x, w, g).dx, true_conv_same(g, w))
 
 
 def test_flip2d_index_origin():
@@ -201,7 +201,7 @@ def _filt_1based(a, b):
     return out
 
 
-def test_full_and_filt_match_the_seed_1based_definitions():
+def test_full_and_filt_match_the_handout_1based_definitions():
     r = np.random.default_rng(13)
     a, b = r.standard_normal((5, 4)), r.standard_normal((3, 2))
     np.testing.assert_allclose(conv_full(a, b), _full_1based(a, b), atol=1e-12)
@@ -211,14 +211,14 @@ def test_full_and_filt_match_the_seed_1based_definitions():
     np.testing.assert_allclose(conv_filt(a[:1], b[:1])[0], np.correlate(a[0], b[0], "valid"), atol=1e-12)
 
 
-def test_eecs498_seed_statements_hold_for_the_full_forward():
+def test_full_layer_handout_statements_hold_for_the_full_forward():
     r = np.random.default_rng(14)
     X, W = r.standard_normal((2, 3, 5, 4)), r.standard_normal((2, 3, 3, 2))
-    Y = conv_eecs498(X, W)
+    Y = conv_full_layer(X, W)
     assert Y.shape == (2, 2, 5 + 3 - 1, 4 + 2 - 1)
     g = r.standard_normal(Y.shape)
-    grads = conv_eecs498_backward(X, W, g)
-    for got, want in zip(grads, numeric_grads(conv_eecs498, (X, W), (0, 1), g)):
+    grads = conv_full_layer_backward(X, W, g)
+    for got, want in zip(grads, numeric_grads(conv_full_layer, (X, W), (0, 1), g)):
         np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-8)
     # the statements themselves, written out with conv_filt
     dX00 = sum(conv_filt(g[0, f], W[f, 0]) for f in range(2))
@@ -227,17 +227,17 @@ def test_eecs498_seed_statements_hold_for_the_full_forward():
     np.testing.assert_allclose(grads.dW[1, 0], dW10)
 
 
-def test_eecs498_valid_reading_and_why_the_seed_statements_fail_there():
+def test_filt_layer_reading_and_why_the_handout_statements_fail_there():
     r = np.random.default_rng(15)
     X, W = r.standard_normal((2, 2, 6, 5)), r.standard_normal((3, 2, 3, 2))
-    Y = conv_eecs498_valid(X, W)
-    assert Y.shape == (2, 3, 6 - 3 + 1, 5 - 2 + 1)  # the size the seed states, H'' = H − H' + 1
+    Y = conv_filt_layer(X, W)
+    assert Y.shape == (2, 3, 6 - 3 + 1, 5 - 2 + 1)  # the size the handout states, H'' = H − H' + 1
     np.testing.assert_allclose(Y, conv2d(X, W), atol=1e-12)  # = PyTorch-style cross-correlation
     g = r.standard_normal(Y.shape)
-    grads = conv_eecs498_valid_backward(X, W, g)
-    for got, want in zip(grads, numeric_grads(conv_eecs498_valid, (X, W), (0, 1), g)):
+    grads = conv_filt_layer_backward(X, W, g)
+    for got, want in zip(grads, numeric_grads(conv_filt_layer, (X, W), (0, 1), g)):
         np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-8)
-    # ∂L/∂Y *filt W has size H'' − H' + 1 = 2 ≠ H = 6: the seed's statement cannot be the valid-forward rule
+    # ∂L/∂Y *filt W has size H'' − H' + 1 = 2 ≠ H = 6: the handout's statement cannot be the valid-forward rule
     assert conv_filt(g[0, 0], W[0, 0]).shape != X.shape[2:]
 
 

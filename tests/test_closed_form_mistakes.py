@@ -18,7 +18,7 @@ TIES = np.array([[1.0, 4.0, 4.0, 0.0],
 CASES = {
     ("linear", "dx_W_not_transposed"): ((np.arange(6.0).reshape(3, 2), np.arange(9.0).reshape(3, 3) ** 1.5,
                                          np.ones(3)), {}),
-    ("linear_cs4670", "A_not_transposed"): (
+    ("linear_no_bias", "A_not_transposed"): (
         (np.array([[1.0], [2.0], [-1.0]]), np.array([[1.0, 2.0, 0.0], [0.0, 1.0, 3.0], [4.0, 0.0, 1.0]])),
         {}),
     ("max_pool2d", "ties_to_one"): ((TIES,), dict(kernel_size=2, stride=1, tie="all")),
@@ -55,7 +55,7 @@ def _params(sig):
 
 def test_registry_shape():
     assert set(MISTAKES) <= set(cf.CLOSED_FORMS)
-    for rule in ("conv2d", "conv2d_cs4670", "linear", "max_pool2d", "cross_entropy", "mse_loss"):
+    for rule in ("conv2d", "true_conv_same", "linear", "max_pool2d", "cross_entropy", "mse_loss"):
         assert MISTAKES[rule], rule
     for rule, ms in MISTAKES.items():
         names = [m.name for m in ms]
@@ -106,5 +106,5 @@ def test_flip_mistakes_describe_a_flip():
     """The CS 4670 'kernel not flipped' answer is the flipped-kernel answer of the 180°-rotated kernel."""
     rng = np.random.default_rng(4)
     x, w, g = rng.standard_normal((5, 5)), rng.standard_normal((3, 3)), rng.standard_normal((5, 5))
-    wrong = _get("conv2d_cs4670", "kernel_not_flipped").fn(x, w, g)
-    np.testing.assert_allclose(wrong.dx, cf.conv_cs4670_backward(x, w[::-1, ::-1], g).dx)
+    wrong = _get("true_conv_same", "kernel_not_flipped").fn(x, w, g)
+    np.testing.assert_allclose(wrong.dx, cf.true_conv_same_backward(x, w[::-1, ::-1], g).dx)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from microgradnet.closed_form import index_to_X, toy_loss, toy_network, toy_prelu
+from microgradnet.closed_form import index_to_X, pool_lrelu_net, pool_lrelu_net_loss, pool_lrelu_net_prelu
 from microgradnet.closed_form._fd import central_diff
 
 
@@ -38,7 +38,7 @@ def test_index_needs_six_digits():
 
 
 def test_forward_and_backward_180577X_by_hand():
-    r = toy_network("180577X")  # ∂L/∂y = 2.0, w = [1, 2, 10, 4], LRelu slope 0.1
+    r = pool_lrelu_net("180577X")  # ∂L/∂y = 2.0, w = [1, 2, 10, 4], LRelu slope 0.1
     # U = 2×2 max-pool, stride 2:
     #   top-left  {1, 8, 7, 7.1} → 8        top-right    {0.5, 5, −1, −8}     → 5
     #   bot-left  {−0.5, −5, −1, −8} → −0.5  bottom-right {−7, −7.1, −0.5, −5} → −0.5
@@ -58,23 +58,23 @@ def test_forward_and_backward_180577X_by_hand():
                                          [0.0, 0.0, 0.8, 0.0]], rtol=1e-15)
     # no ties in any window (the recipe makes the six values unique), so the tie rule cannot matter
     for tie in ("first", "split"):
-        np.testing.assert_array_equal(toy_network("180577X", tie=tie).dL_dX, r.dL_dX)
+        np.testing.assert_array_equal(pool_lrelu_net("180577X", tie=tie).dL_dX, r.dL_dX)
 
 
 def test_backward_matches_finite_differences_and_loss():
     X = index_to_X("180577X")
 
     def y_of(Z):
-        return toy_network(Z).y
+        return pool_lrelu_net(Z).y
 
-    np.testing.assert_allclose(toy_network(X, dL_dy=2.0).dL_dX, 2.0 * central_diff(y_of, X), atol=1e-8)
+    np.testing.assert_allclose(pool_lrelu_net(X, dL_dy=2.0).dL_dX, 2.0 * central_diff(y_of, X), atol=1e-8)
     # (a): L = ½ (y − t)², so ∂L/∂y = y − t; ∂L/∂y = 2.0 means t = y − 2 = 15.3
-    assert toy_loss(17.3, 15.3) == pytest.approx(2.0)
+    assert pool_lrelu_net_loss(17.3, 15.3) == pytest.approx(2.0)
 
 
 def test_prelu_part_d():
     U = np.array([[8.0, -3.0], [-0.5, 2.0]])
-    d = toy_prelu(U)  # ∂L/∂V defaults to the seed's [[2.0, −2.5], [1.5, 3.0]]
+    d = pool_lrelu_net_prelu(U)  # ∂L/∂V defaults to the handout's [[2.0, −2.5], [1.5, 3.0]]
     # V = [[8, −3α], [−0.5α, 2]]
     np.testing.assert_array_equal(d.V_const, [[8.0, 0.0], [0.0, 2.0]])
     np.testing.assert_array_equal(d.V_alpha, [[0.0, -3.0], [-0.5, 0.0]])
@@ -82,4 +82,4 @@ def test_prelu_part_d():
     # ∂L/∂α = Σ_{u<0} ∂L/∂v · u = (−2.5)(−3) + (1.5)(−0.5) = 7.5 − 0.75 = 6.75
     assert d.dL_dalpha == pytest.approx(6.75)
     # with the U of the 180577X forward pass: (1.5)(−0.5) + (3.0)(−0.5) = −2.25
-    assert toy_prelu(toy_network("180577X").U).dL_dalpha == pytest.approx(-2.25)
+    assert pool_lrelu_net_prelu(pool_lrelu_net("180577X").U).dL_dalpha == pytest.approx(-2.25)

@@ -84,13 +84,14 @@ def test_mismatched_lengths():
 
 
 def test_registry():
-    assert set(DATASETS) == {"spiral", "moons", "circles", "xor", "blobs", "eecs498_binary", "mnist",
+    assert set(DATASETS) == {"spiral", "moons", "circles", "xor", "blobs", "gaussian_binary_20d", "mnist",
                              "mnist_subset", "fashion_mnist", "playground_spiral", "cifar10", "fake_cifar10"}
     X, y = load("spiral", n_points=10, seed=3)
     X2, y2 = spiral(n_points=10, seed=3)
     assert np.array_equal(X, X2) and np.array_equal(y, y2)
     with pytest.raises(ValueError, match=r"unknown data set 'spirals' \(did you mean 'spiral'\?\); valid "
-                                         r"choices: blobs, cifar10, circles, eecs498_binary, fake_cifar10"):
+                                         r"choices: blobs, cifar10, circles, fake_cifar10, fashion_mnist, "
+                                         r"gaussian_binary_20d"):
         load("spirals")
 
 

@@ -7,7 +7,7 @@ from microgradnet.data import (
     Split,
     blobs,
     circles,
-    eecs498_binary,
+    gaussian_binary_20d,
     moons,
     random_split,
     spiral,
@@ -75,22 +75,22 @@ def test_blobs_centres():
     np.testing.assert_allclose(X[y == 0].std(axis=0), 0.5, atol=0.05)
 
 
-def test_eecs498_binary_shape_and_split():
-    s = eecs498_binary(seed=0)
+def test_gaussian_binary_20d_shape_and_split():
+    s = gaussian_binary_20d(seed=0)
     assert isinstance(s, Split)
     assert s.x_train.shape == (500, 20) and s.x_val.shape == (250, 20) and s.x_test.shape == (250, 20)
     assert s.y_train.dtype == np.int64 and set(np.unique(s.y_train)) == {0, 1}
-    X, y = eecs498_binary(seed=0, split=False)
+    X, y = gaussian_binary_20d(seed=0, split=False)
     assert X.shape == (1000, 20) and np.bincount(y).tolist() == [500, 500]
     np.testing.assert_array_equal(s.x_train, X[:500])
     np.testing.assert_array_equal(s.x_val, X[500:750])
     np.testing.assert_array_equal(s.y_test, y[750:])
-    assert not np.array_equal(X, eecs498_binary(seed=1, split=False)[0])
+    assert not np.array_equal(X, gaussian_binary_20d(seed=1, split=False)[0])
 
 
-def test_eecs498_binary_is_learnable_but_not_trivial():
+def test_gaussian_binary_20d_is_learnable_but_not_trivial():
     # least-squares linear classifier: the documented Bayes accuracy is ~0.87
-    s = eecs498_binary(seed=0)
+    s = gaussian_binary_20d(seed=0)
     w = np.linalg.lstsq(np.c_[s.x_train, np.ones(500)], 2.0 * s.y_train - 1.0, rcond=None)[0]
     acc = np.mean((np.c_[s.x_val, np.ones(250)] @ w > 0) == s.y_val)
     assert 0.75 < acc < 0.95

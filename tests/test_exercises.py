@@ -53,7 +53,7 @@ def _pool(x, g, kernel_size, stride, tie):
 
 
 def _toy(X, dL_dy, w):
-    r = cf.toy_network(X, dL_dy=dL_dy, w=w, tie="all")
+    r = cf.pool_lrelu_net(X, dL_dy=dL_dy, w=w, tie="all")
     return r.dL_dV, r.dL_dU, r.dL_dX
 
 
@@ -77,7 +77,7 @@ RIGHT = {
     "backward": _backward,
     "hinge_loss": _hinge,
     "sgd_step": _sgd,
-    "linear_backward": lambda x, W, b, g: tuple(cf.linear_csc249_backward(x, W, b, g)),
+    "linear_backward": lambda x, W, b, g: tuple(cf.linear_columns_backward(x, W, b, g)),
     "stable_softmax": cf.softmax,
     "cross_entropy_backward": lambda s, y: cf.cross_entropy_backward(s, y).dscores,
     "conv2d_backward": lambda x, w, b, g, stride=1, padding=0: tuple(
@@ -86,13 +86,13 @@ RIGHT = {
     "maxpool_backward": _pool,
     "prelu_backward": lambda x, alpha, g: tuple(cf.prelu_backward(x, alpha, g)),
     "relu_backward": lambda x, g: np.where(x > 0, g, 0.0),
-    "batchnorm_sigma_backward": lambda X, g, eps=1e-5: cf.batch_norm_eecs498_backward(X, g, eps=eps).dX,
+    "batchnorm_sigma_backward": lambda X, g, eps=1e-5: cf.batch_norm_one_sigma_backward(X, g, eps=eps).dX,
     "tanh_backward": lambda z, g: cf.tanh_backward(z, g).dx,
     "batchnorm_backward": lambda x, gamma, beta, g, eps=1e-5: tuple(cf.batch_norm_backward(x, gamma, beta, g,
                                                                                            eps=eps)),
     "dropout_backward": lambda mask, g, p, inverted: mask * g / (1 - p) if inverted else mask * g,
     "toy_backward": _toy,
-    "prelu_dalpha": lambda U, dL_dV: cf.toy_prelu(U, dL_dV).dL_dalpha,
+    "prelu_dalpha": lambda U, dL_dV: cf.pool_lrelu_net_prelu(U, dL_dV).dL_dalpha,
     "logistic_loss": lambda s, y: (cf.logistic_loss(s, y), cf.logistic_loss_backward(s, y).dscores),
 }
 
@@ -324,7 +324,7 @@ def test_bn_sigma_cases_are_the_seeds_layer_by_autodiff_and_central_differences(
             down[idx] -= h
             numeric[idx] = (_seed_bn_loss(up, g, eps) - _seed_bn_loss(down, g, eps)) / (2 * h)
         assert np.allclose(expected, numeric, rtol=1e-6, atol=1e-8), case.label
-        # the seed's σ is ONE number and has no 1/n: not the usual batch norm's per-feature √(var + ε)
+        # the handout's σ is ONE number and has no 1/n: not the usual batch norm's per-feature √(var + ε)
         if X.shape[1] > 1:
             assert not np.allclose(expected, _seed_bn(X, g, eps, "usual"), rtol=1e-4), case.label
 

@@ -11,7 +11,7 @@ agree with each other and with central differences::
     report = check.check(quick=True)      # every rule; print(report) is the table; report.passed
     grade = check.rule(my_conv_backward, "conv2d")
     print(grade)                          # PASS, or where it goes wrong and which known mistake it is
-    print(check.en4553("180577X"))        # EN4553 A2 Q1's toy network, by autodiff and by hand
+    print(check.check_pool_lrelu_net("180577X"))   # EN4553 A2 Q1's network, by autodiff and by hand
 
 Words: to *check* is to compare the closed forms with autodiff and finite differences (:mod:`.compare`); to
 *grade* is to judge a student's function against a closed form (one core, :mod:`.grade`: its signatures in
@@ -20,7 +20,10 @@ Words: to *check* is to compare the closed forms with autodiff and finite differ
 
 On the command line: ``microgradnet check [NAME ...] [--quick] [--seed N] [--json FILE]``,
 ``microgradnet check --grade FILE:FUNCTION NAME``, ``microgradnet grade NAME PATH... --func FUNCTION``,
-``microgradnet check --en4553 INDEX``.
+``microgradnet check --pool-lrelu-net INDEX``.
+
+Old course-code names (``en4553``, ``EN4553``, rule names such as ``linear_eecs498``) still work: see
+:mod:`.toy` and ``closed_form.RULE_ALIASES``.
 """
 
 from __future__ import annotations
@@ -29,15 +32,24 @@ from .compare import CheckReport, Row, RuleResult, autodiff, check, check_rule, 
 from .compositions import COMPOSITIONS
 from .grade import GRADE_TOL, Diagnosis, Failure, Grade, Mismatch, Outcome, rule
 from .isolation import Grader, grade_many, grade_submission
+from .pool_lrelu_network import (
+    PoolLReLUNetCheck,
+    PoolLReLUNetGraph,
+    PoolLReLUNetPReLUCheck,
+    check_pool_lrelu_net,
+    check_pool_lrelu_net_prelu,
+    pool_lrelu_net_graph,
+)
 from .report import table, write_json
 from .styles import STYLES
 from .sweep import SWEEPS, Case, cases
-from .toy import EN4553, EN4553Graph, EN4553PReLU, en4553, en4553_graph, en4553_prelu
+from .toy import EN4553, EN4553Graph, EN4553PReLU, en4553, en4553_graph, en4553_prelu  # noqa: F401  (old names)
 
 __all__ = [
     "check", "check_rule", "CheckReport", "RuleResult", "Row", "autodiff", "numeric", "table", "write_json",
     "rule", "Grade", "Failure", "Mismatch", "Diagnosis", "Outcome", "GRADE_TOL", "STYLES",
     "grade_submission", "grade_many", "Grader",
     "cases", "Case", "SWEEPS", "COMPOSITIONS",
-    "en4553", "en4553_prelu", "en4553_graph", "EN4553", "EN4553PReLU", "EN4553Graph",
+    "check_pool_lrelu_net", "check_pool_lrelu_net_prelu", "pool_lrelu_net_graph",
+    "PoolLReLUNetCheck", "PoolLReLUNetPReLUCheck", "PoolLReLUNetGraph",
 ]

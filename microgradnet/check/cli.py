@@ -1,4 +1,5 @@
-"""``microgradnet check``: the checker's table, grading a student's rule, the EN4553 toy network.
+"""``microgradnet check``: the checker's table, grading a student's rule, EN4553 A2 Q1's max-pool → LeakyReLU →
+dense network.
 
 Exit status: 0 when everything passed, 1 when a rule (or the graded function) failed, 2 for bad usage (an unknown
 rule name, a file or function that cannot be loaded).
@@ -20,7 +21,12 @@ examples:
   microgradnet check conv2d max_pool2d --quick
   microgradnet check --json out.json      also write the table as JSON
   microgradnet check --grade hw2.py:conv_backward conv2d
-  microgradnet check --en4553 180577X     the toy network of EN4553 A2 Q1, by autodiff and by hand
+  microgradnet check --pool-lrelu-net 180577X
+                                          EN4553 A2 Q1's max-pool → LeakyReLU → dense network, by autodiff
+                                          and by hand (--en4553 is the old name of the flag)
+
+Rule names describe the convention (linear_rows: Y = XW + b, one instance per row); the old course-code
+names (linear_eecs498, conv2d_cs4670, batch_norm_eecs498, ...) are still accepted, see --list.
 
 --grade runs the file you name (a .py file or a notebook) in a child process with a time and memory limit;
 only its arrays come back and the comparison happens here. It is not a sandbox: the file runs with your
@@ -42,8 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="grade your backward FUNCTION from FILE (.py or .ipynb) for the one rule NAME, in a "
                         "child process")
     parser.add_argument("--list", action="store_true", help="list the rules with their backward signatures")
-    parser.add_argument("--en4553", nargs="?", const="180577X", metavar="INDEX",
-                        help="run EN4553 A2 Q1's toy network for an index number (default 180577X)")
+    parser.add_argument("--pool-lrelu-net", "--en4553", dest="pool_lrelu_net", nargs="?", const="180577X",
+                        metavar="INDEX", help="run EN4553 A2 Q1's max-pool → LeakyReLU → dense network for an index "
+                        "number (default 180577X); --en4553 is the old name")
     from .grade_cli import add_grading_arguments
     add_grading_arguments(parser.add_argument_group("grading (with --grade)"), quick=False)
 
@@ -51,11 +58,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _list() -> int:
     import inspect
 
-    from ..closed_form import CLOSED_FORMS
+    from ..closed_form import CLOSED_FORMS, RULE_ALIASES
+    old_names = {new: old for old, new in RULE_ALIASES.items()}
     for name, rec in CLOSED_FORMS.items():
         sig = inspect.signature(rec.backward).replace(return_annotation=inspect.Signature.empty)
         print(f"{name:22} {rec.backward.__name__}{sig}")
-        print(f"{'':22} {rec.seed}")
+        old = f" (old name: {old_names[name]})" if name in old_names else ""
+        print(f"{'':22} {rec.homework}{old}")
     return 0
 
 
@@ -89,13 +98,13 @@ def _grade(args) -> int:
     return 0 if grade.passed else 1
 
 
-def _toy(args) -> int:
-    from .toy import en4553, en4553_prelu
+def _pool_lrelu_net(args) -> int:
+    from .pool_lrelu_network import check_pool_lrelu_net, check_pool_lrelu_net_prelu
     try:
-        res = en4553(args.en4553)
-        pre = en4553_prelu(index=args.en4553)
+        res = check_pool_lrelu_net(args.pool_lrelu_net)
+        pre = check_pool_lrelu_net_prelu(index=args.pool_lrelu_net)
     except ValueError as e:
-        print(f"microgradnet check --en4553: {e}", file=sys.stderr)
+        print(f"microgradnet check --pool-lrelu-net: {e}", file=sys.stderr)
         return 2
     print(res)
     print(pre)
@@ -105,8 +114,8 @@ def _toy(args) -> int:
 def run(args) -> int:
     if args.list:
         return _list()
-    if args.en4553:
-        return _toy(args)
+    if args.pool_lrelu_net:
+        return _pool_lrelu_net(args)
     if args.grade:
         return _grade(args)
     from .compare import check

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import autograd, engine
-from ..closed_form import CLOSED_FORMS
+from ..closed_form import CLOSED_FORMS, canonical_rule
 from ..tensor import Tensor
 from . import compositions
 from .styles import grad_names
@@ -54,11 +54,11 @@ def autodiff(name: str, inputs, params: dict, g):
         out = comp(*args, **params)
     if not isinstance(out, Tensor):
         raise TypeError(f"check: the autodiff composition of {name!r} returned a {type(out).__name__}, not a Tensor")
-    seed = np.asarray(g, dtype=np.float64)
-    if seed.shape != out.shape:
+    grad_out = np.asarray(g, dtype=np.float64)
+    if grad_out.shape != out.shape:
         raise ValueError(f"check: the autodiff composition of {name!r} returned shape {out.shape}; the closed-form "
-                         f"forward has shape {seed.shape}")
-    grads = autograd.grad(out, [leaves[i] for i in rec.wrt], grad_outputs=seed, allow_unused=True)
+                         f"forward has shape {grad_out.shape}")
+    grads = autograd.grad(out, [leaves[i] for i in rec.wrt], grad_outputs=grad_out, allow_unused=True)
     grads = [np.zeros(leaves[i].shape) if d is None else np.asarray(d, dtype=np.float64)
              for i, d in zip(rec.wrt, grads)]
     return np.array(out.data, dtype=np.float64), grads
@@ -157,6 +157,7 @@ class RuleResult:
 
 def check_rule(name: str, *, quick: bool = False, seed: int = 0) -> RuleResult:
     """Run the sweep of rule ``name``: autodiff vs closed form (and its alternatives) vs finite differences."""
+    name = canonical_rule(name)  # an old course-code rule name → its new name
     t0 = time.perf_counter()
     if name not in CLOSED_FORMS:
         raise ValueError(f"check: no closed-form rule named {name!r}; known rules: {', '.join(CLOSED_FORMS)}")

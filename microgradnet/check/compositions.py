@@ -8,15 +8,15 @@ mask, a regression target) as the plain arrays of the case. It returns a Tensor;
 seed's convention made explicit where it differs from PyTorch's:
 
 - ``linear``: CSC 249's columns ``y = Wx + b`` is ``F.linear`` on the transposed batch;
-  ``linear_eecs498``: ``Y = WᵀX + b`` with rows is ``F.linear(X, Wᵀ, b)``; ``linear_cs4670``: ``y = Wx``.
-- ``conv2d_cs4670`` (a TRUE convolution, output sized like x, kernel origin ``w_origin``) and ``conv2d_eecs498``
+  ``linear_rows``: ``Y = WᵀX + b`` with rows is ``F.linear(X, Wᵀ, b)``; ``linear_no_bias``: ``y = Wx``.
+- ``true_conv_same`` (a TRUE convolution, output sized like x, kernel origin ``w_origin``) and ``conv_full_layer``
   (``*full``) are ``F.conv2d`` on a flipped kernel (indexing ``[::-1]``) with the matching zero padding;
-  ``conv2d_eecs498_valid`` (``*filt``) is ``F.conv2d`` as is.
+  ``conv_filt_layer`` (``*filt``) is ``F.conv2d`` as is.
 - ``max_pool2d``: ``F.max_pool2d(..., tie=tie)`` — the same three tie rules as the closed form.
-- ``batch_norm``: ``F.batch_norm`` in training mode without running statistics; ``batch_norm_eecs498``: the seed's
+- ``batch_norm``: ``F.batch_norm`` in training mode without running statistics; ``batch_norm_one_sigma``: the handout's
   literal σ = √(Σ_j ||X_j − μ||² + ε) (no 1/n, one scalar — or one per feature), written here with Tensor ops.
 - ``dropout``: a FIXED mask. Inverted dropout is ``F.dropout`` drawing the case's mask (a stand-in generator whose
-  ``random()`` returns 1 where the mask keeps, −1 where it drops); the seed form ``Y = X ⊙ M`` / test-time
+  ``random()`` returns 1 where the mask keeps, −1 where it drops); the handout form ``Y = X ⊙ M`` / test-time
   ``(1 − p)X`` are Tensor products.
 - ``multi_margin_loss``: the closed form follows cs231n (no division by the number of classes K) unless
   ``divide_by_classes``, which is ``F.multi_margin_loss(form='pytorch')``.
@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import functional as F
+from ..closed_form.registry import RuleTable
 from ..tensor import Tensor
 
 __all__ = ["COMPOSITIONS"]
@@ -39,22 +40,22 @@ def _pair(v) -> tuple[int, int]:
 
 
 # ----------------------------------------------------------------------------------------------------- dense
-def linear_csc249(x: Tensor, W: Tensor, b: Tensor) -> Tensor:
+def linear_columns(x: Tensor, W: Tensor, b: Tensor) -> Tensor:
     """``y = W x + b`` with x a column (L,), (L, 1) or a batch of columns (L, B): ``F.linear(xᵀ, W, b)ᵀ``."""
     cols = x.reshape(x.shape[0], -1)
     y = F.linear(cols.T, W, b.reshape(-1)).T
     return y.reshape((W.shape[0],) if x.ndim == 1 else (W.shape[0], x.shape[1]))
 
 
-def linear_eecs498(X: Tensor, W: Tensor, b: Tensor) -> Tensor:
+def linear_rows(X: Tensor, W: Tensor, b: Tensor) -> Tensor:
     """``Y = Wᵀ X + b``, one instance per row (N, d_k) (or (N, d1, …) flattened): ``F.linear(X, Wᵀ, b)``."""
     if X.ndim <= 2:
         return F.linear(X, W.T, b)
     return F.linear(X.reshape(X.shape[0], -1), W.T, b)
 
 
-def linear_cs4670(x: Tensor, W: Tensor) -> Tensor:
-    """``y = W x`` (no bias), columns as in :func:`linear_csc249`."""
+def linear_no_bias(x: Tensor, W: Tensor) -> Tensor:
+    """``y = W x`` (no bias), columns as in :func:`linear_columns`."""
     y = F.linear(x.reshape(x.shape[0], -1).T, W).T
     return y.reshape((W.shape[0],) if x.ndim == 1 else (W.shape[0], x.shape[1]))
 
@@ -65,12 +66,12 @@ def conv2d(x: Tensor, w: Tensor, b: Tensor | None = None, *, stride=1, padding=0
     return F.conv2d(x, w, b, stride=stride, padding=padding, dilation=dilation)
 
 
-def conv2d_tsinghua(z: Tensor, weight: Tensor, bias: Tensor, *, stride=1, padding=0) -> Tensor:
+def conv2d_chw(z: Tensor, weight: Tensor, bias: Tensor, *, stride=1, padding=0) -> Tensor:
     """Tsinghua's ``y(j) = bias(j) + Σ_k weight(j,k) ⋆ z(k)`` on an unbatched (C, H, W) input: ``F.conv2d``."""
     return F.conv2d(z, weight, bias, stride=stride, padding=padding)
 
 
-def conv_cs4670(x: Tensor, w: Tensor, *, w_origin=None) -> Tensor:
+def true_conv_same(x: Tensor, w: Tensor, *, w_origin=None) -> Tensor:
     """CS 4670 eq. (2) ``y[e, f] = Σ_{a,b} x[a, b] w[e − a, f − b]``, y sized like x, w[c, d] stored at
     ``w[c + oh, d + ow]``.
 
@@ -84,20 +85,20 @@ def conv_cs4670(x: Tensor, w: Tensor, *, w_origin=None) -> Tensor:
     kh, kw = w.shape
     oh, ow = (kh // 2, kw // 2) if w_origin is None else _pair(w_origin)
     if not (0 <= oh < kh and 0 <= ow < kw):
-        raise ValueError(f"conv_cs4670 (autodiff): w_origin {(oh, ow)} must lie inside the {kh}×{kw} kernel")
+        raise ValueError(f"true_conv_same (autodiff): w_origin {(oh, ow)} must lie inside the {kh}×{kw} kernel")
     H, W = x.shape
     xp = F.pad(x.reshape(1, 1, H, W), (kw - 1 - ow, ow, kh - 1 - oh, oh))
     return F.conv2d(xp, w[::-1, ::-1].reshape(1, 1, kh, kw)).reshape(H, W)
 
 
-def conv_eecs498(X: Tensor, W: Tensor) -> Tensor:
+def conv_full_layer(X: Tensor, W: Tensor) -> Tensor:
     """EECS 498 ``Y_nf = Σ_c X_nc *full W_fc``, ``(a *full b)[i, j] = Σ a[m, n] b[i − m, j − n]``: a
     cross-correlation of X zero-padded by (H' − 1, W' − 1) with the flipped kernel ``W[:, :, ::-1, ::-1]``."""
     kh, kw = W.shape[2:]
     return F.conv2d(X, W[:, :, ::-1, ::-1], padding=(kh - 1, kw - 1))
 
 
-def conv_eecs498_valid(X: Tensor, W: Tensor) -> Tensor:
+def conv_filt_layer(X: Tensor, W: Tensor) -> Tensor:
     """``Y_nf = Σ_c X_nc *filt W_fc``, ``(a *filt b)[i, j] = Σ a[i + m, j + n] b[m, n]``: ``F.conv2d`` as is."""
     return F.conv2d(X, W)
 
@@ -150,7 +151,7 @@ class _MaskDraw:
 
 
 def dropout(x: Tensor, mask, *, p=0.5, inverted=False, train=True) -> Tensor:
-    """Inverted: ``F.dropout`` with the case's mask (``X ⊙ M/(1 − p)`` in training, ``X`` in evaluation); the seed
+    """Inverted: ``F.dropout`` with the case's mask (``X ⊙ M/(1 − p)`` in training, ``X`` in evaluation); the handout
     form: ``X ⊙ M`` in training, ``(1 − p) X`` at test time."""
     if inverted:
         return F.dropout(x, p, training=train, generator=_MaskDraw(mask))
@@ -165,7 +166,7 @@ def batch_norm(x: Tensor, gamma: Tensor, beta: Tensor, *, eps=1e-5) -> Tensor:
     return F.batch_norm(x, None, None, gamma, beta, training=True, eps=eps)
 
 
-def batch_norm_eecs498(X: Tensor, *, eps=1e-5, per_feature=False) -> Tensor:
+def batch_norm_one_sigma(X: Tensor, *, eps=1e-5, per_feature=False) -> Tensor:
     """EECS 498 HW1 §1.4 literally: ``Y_i = (X_i − μ)/σ``, ``σ = √(Σ_j ||X_j − μ||² + ε)`` (no 1/n; one σ for the
     batch, or one per feature with ``per_feature``)."""
     D = X - X.mean(0, keepdim=True)
@@ -219,15 +220,15 @@ def weight_decay(W: Tensor, *, lam, half=True) -> Tensor:
     return F.l2_penalty([W], lam if half else 2.0 * lam)
 
 
-COMPOSITIONS = {
-    "linear": linear_csc249,
-    "linear_eecs498": linear_eecs498,
-    "linear_cs4670": linear_cs4670,
+COMPOSITIONS = RuleTable({
+    "linear": linear_columns,
+    "linear_rows": linear_rows,
+    "linear_no_bias": linear_no_bias,
     "conv2d": conv2d,
-    "conv2d_tsinghua": conv2d_tsinghua,
-    "conv2d_cs4670": conv_cs4670,
-    "conv2d_eecs498": conv_eecs498,
-    "conv2d_eecs498_valid": conv_eecs498_valid,
+    "conv2d_chw": conv2d_chw,
+    "true_conv_same": true_conv_same,
+    "conv_full_layer": conv_full_layer,
+    "conv_filt_layer": conv_filt_layer,
     "max_pool2d": max_pool2d,
     "avg_pool2d": avg_pool2d,
     "relu": relu,
@@ -237,7 +238,7 @@ COMPOSITIONS = {
     "sigmoid": sigmoid,
     "dropout": dropout,
     "batch_norm": batch_norm,
-    "batch_norm_eecs498": batch_norm_eecs498,
+    "batch_norm_one_sigma": batch_norm_one_sigma,
     "softmax": softmax,
     "log_softmax": log_softmax,
     "cross_entropy": cross_entropy,
@@ -247,4 +248,26 @@ COMPOSITIONS = {
     "multi_margin_loss": multi_margin_loss,
     "mse_loss": mse_loss,
     "weight_decay": weight_decay,
+})
+
+
+#: Course-code names → descriptive names. Each old name below is the very same object as its new name, so
+#: lecture code, notebooks and graders' scripts written against the old names keep running.
+COURSE_NAMES = {
+    "linear_csc249": "linear_columns",
+    "linear_eecs498": "linear_rows",
+    "linear_cs4670": "linear_no_bias",
+    "conv2d_tsinghua": "conv2d_chw",
+    "conv_cs4670": "true_conv_same",
+    "conv_eecs498": "conv_full_layer",
+    "conv_eecs498_valid": "conv_filt_layer",
+    "batch_norm_eecs498": "batch_norm_one_sigma",
 }
+linear_csc249 = linear_columns
+linear_eecs498 = linear_rows
+linear_cs4670 = linear_no_bias
+conv2d_tsinghua = conv2d_chw
+conv_cs4670 = true_conv_same
+conv_eecs498 = conv_full_layer
+conv_eecs498_valid = conv_filt_layer
+batch_norm_eecs498 = batch_norm_one_sigma

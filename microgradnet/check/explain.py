@@ -1,7 +1,7 @@
 """Plain-words explanations of the known mistakes (``closed_form.MISTAKES``), addressed to the student.
 
 ``EXPLAIN[(rule, mistake_name)]`` completes the sentence a grade prints when a student's backward behaves exactly
-like that mistake: what the function does, and what the seed's derivation asks for instead. A mistake without an
+like that mistake: what the function does, and what the handout's derivation asks for instead. A mistake without an
 entry falls back to its catalogue description (:func:`explanation`); a test keeps the two lists in step.
 """
 
@@ -23,15 +23,15 @@ EXPLAIN: dict[tuple[str, str], str] = {
     ("linear", "db_mean_over_batch"):
         "Your linear backward AVERAGES ∂L/∂y over the batch columns for ∂L/∂b; the bias is added to every column, "
         "so its gradient is the SUM over the batch.",
-    ("linear_eecs498", "dW_transposed"):
+    ("linear_rows", "dW_transposed"):
         "Your backward returns ∂L/∂W transposed: Gᵀ·X instead of Xᵀ·G. For Y = XW + b with rows as instances "
         "(EECS 498 HW1 §1.1) ∂L/∂W is d_k × d_o, shaped like W.",
-    ("linear_eecs498", "db_mean_over_batch"):
+    ("linear_rows", "db_mean_over_batch"):
         "Your backward AVERAGES G over the batch rows for ∂L/∂b; b is added to every row, so ∂L/∂b = Σ_n G_n.",
-    ("linear_cs4670", "A_not_transposed"):
+    ("linear_no_bias", "A_not_transposed"):
         "Your backward computes ∂L/∂x = A·B; CS 4670 PA5 B.1 asks you to show ∂L/∂x = AᵀB (A = W, B = ∂L/∂y): "
         "∂L/∂x_i = Σ_j ∂L/∂y_j W_ji.",
-    ("linear_cs4670", "dW_transposed"):
+    ("linear_no_bias", "dW_transposed"):
         "Your backward returns ∂L/∂W transposed: x·Bᵀ instead of B·xᵀ (∂L/∂W_ji = ∂L/∂y_j · x_i, shaped like W).",
     # convolution
     ("conv2d", "dw_flipped"):
@@ -44,13 +44,13 @@ EXPLAIN: dict[tuple[str, str], str] = {
     ("conv2d", "stride_ignored"):
         "Your conv2d backward ignores the stride: it scatters ∂L/∂y to x[t, i+m, j+q] instead of x[t, i·s+m, j·s+q] "
         "(and gathers x the same wrong way for ∂L/∂w). Output (i, j) reads the window starting at (i·s, j·s).",
-    ("conv2d_cs4670", "kernel_not_flipped"):
+    ("true_conv_same", "kernel_not_flipped"):
         "Your backward computes ∂L/∂x = ∂L/∂y ⋆ w, without flipping the kernel; CS 4670 PA5 A.1 is "
         "∂L/∂x = ∂L/∂y ⋆ w̃ with w̃[c, d] = w[−c, −d].",
-    ("conv2d_cs4670", "x_not_flipped"):
+    ("true_conv_same", "x_not_flipped"):
         "Your backward computes ∂L/∂w = ∂L/∂y ⋆ x, without flipping the input; CS 4670 PA5 A.2 is "
         "∂L/∂w = ∂L/∂y ⋆ x̃ with x̃[a, b] = x[−a, −b].",
-    ("conv2d_eecs498", "kernel_flipped"):
+    ("conv_full_layer", "kernel_flipped"):
         "Your backward flips the kernel: ∂L/∂X = Σ_f ∂L/∂Y *filt rot180(W). With the *full forward of EECS 498 "
         "HW1 §1.5, ∂L/∂X_nc = Σ_f ∂L/∂Y_nf *filt W_fc needs no flip (*filt already reverses *full's indexing).",
     # pooling
@@ -117,13 +117,13 @@ EXPLAIN: dict[tuple[str, str], str] = {
         "∂L/∂x = γ/(m σ)(m g − Σg − x̂ Σ g x̂).",
     ("batch_norm", "dgamma_without_xhat"):
         "Your batch-norm backward computes ∂L/∂γ = Σ g; γ multiplies x̂, so ∂L/∂γ = Σ g ⊙ x̂.",
-    ("batch_norm_eecs498", "sigma_constant"):
+    ("batch_norm_one_sigma", "sigma_constant"):
         "Your backward treats σ as a constant; σ = √(Σ_j ||X_j − μ||² + ε) depends on every X_i "
         "(∂σ/∂X_i = (X_i − μ)/σ, EECS 498 HW1 §1.4), which adds −(X_i − μ) Σ_j⟨G_j, X_j − μ⟩/σ³.",
-    ("batch_norm_eecs498", "mean_constant"):
+    ("batch_norm_one_sigma", "mean_constant"):
         "Your backward treats μ as a constant; ∂μ/∂X_i = (1/n) I (EECS 498 HW1 §1.4) gives the −mean(G)/σ term.",
-    ("batch_norm_eecs498", "sigma_with_1_over_n"):
-        "Your backward computes σ with the usual 1/n (a standard deviation); the seed defines "
+    ("batch_norm_one_sigma", "sigma_with_1_over_n"):
+        "Your backward computes σ with the usual 1/n (a standard deviation); the handout defines "
         "σ = √(Σ_j ||X_j − μ||² + ε) WITHOUT 1/n.",
     # softmax family
     ("softmax", "diagonal_only"):

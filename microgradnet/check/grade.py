@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..closed_form import CLOSED_FORMS, MISTAKES, NotApplicable
+from ..closed_form import CLOSED_FORMS, MISTAKES, NotApplicable, canonical_rule
 from .explain import explanation
 from .runner import make_runner
 from .styles import CORE_PARAMS, CaseProblem, grad_names, read_grads
@@ -228,6 +228,7 @@ def prepare(name: str, *, quick: bool = False, seed: int = 0, tie: str | None = 
             kink: str | None = None) -> list[Case]:
     """The sweep of rule ``name``, smallest case first, with every case's ``tie`` set to ``tie`` and ``kink``
     added (for rules whose backward has those parameters) when given."""
+    name = canonical_rule(name)  # an old course-code rule name → its new name
     if name not in CLOSED_FORMS:
         raise ValueError(f"check.rule: no closed-form rule named {name!r}; known rules: {', '.join(CLOSED_FORMS)}")
     sweep = sorted(cases(name, quick=quick, seed=seed), key=lambda c: (c.size, c.index))
@@ -367,6 +368,7 @@ def judge(name: str, sweep: list[Case], outcomes: list[Outcome], *, function: st
           strict: bool = False) -> Grade:
     """The :class:`Grade` of ``outcomes`` (from :func:`collect`, here or in a child process) on the prepared
     ``sweep``: compared with the closed form here, whatever the submission did to its own process."""
+    name = canonical_rule(name)  # an old course-code rule name → its new name
     rec = CLOSED_FORMS[name]
     gnames = grad_names(name)
     by_index = {o.index: o for o in outcomes}
@@ -429,6 +431,7 @@ def rule(fn, name: str, *, quick: bool = False, seed: int = 0, tie: str | None =
     Raises ``TypeError`` when ``fn`` fits no accepted signature (the message lists them) and ``ValueError`` for
     an unknown rule, style, tie or kink.
     """
+    name = canonical_rule(name)  # an old course-code rule name → its new name
     runner = make_runner(fn, name, style=style, forward=forward, tie=tie, kink=kink)
     sweep = prepare(name, quick=quick, seed=seed, **runner.convention())
     label = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or type(fn).__name__

@@ -37,6 +37,7 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from ..closed_form import canonical_rule
 from .grade import Grade, failed, judge, prepare
 
 __all__ = ["DEFAULT_TIMEOUT", "DEFAULT_MEMORY_MB", "Grader", "shared_grader", "grade_submission", "grade_many"]
@@ -220,6 +221,7 @@ class Grader:
               kink: str | None = None, style: str | None = None, strict: bool = False,
               timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB) -> Grade:
         """Grade one submission (see :func:`grade_submission`)."""
+        rule_name = canonical_rule(rule_name)  # an old course-code rule name → its new name
         from .submission import read_outcomes
 
         path = Path(path)

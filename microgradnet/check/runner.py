@@ -6,7 +6,7 @@ Tsinghua layer classes (:mod:`.styles_layers`). Kept apart from both so neither 
 
 from __future__ import annotations
 
-from ..closed_form import CLOSED_FORMS, KINKS, TIE_RULES
+from ..closed_form import CLOSED_FORMS, KINKS, TIE_RULES, canonical_rule
 from . import styles_layers
 from .styles import STYLES, Runner, _plain
 
@@ -21,6 +21,7 @@ def make_runner(obj, name: str, *, style: str | None = None, forward=None, tie: 
     ``kink`` the convention a function without that argument is graded under (default: ``"first"`` — CSC 249's
     layer classes ``"all"`` — and ``"negative"``). Raises :class:`StyleError` (a ``TypeError``) when ``obj`` fits
     no accepted signature."""
+    name = canonical_rule(name)  # an old course-code rule name → its new name
     if name not in CLOSED_FORMS:
         raise ValueError(f"check.rule: no closed-form rule named {name!r}; known rules: {', '.join(CLOSED_FORMS)}")
     if style is not None and style not in STYLES:

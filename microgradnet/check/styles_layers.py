@@ -30,8 +30,8 @@ from .styles import (
 
 __all__ = ["detect", "cs231n", "layer_class", "CS231N_RULES", "CLASS_RULES"]
 
-CS231N_RULES = ("conv2d", "max_pool2d", "batch_norm", "relu", "tanh", "sigmoid", "linear", "linear_eecs498")
-CLASS_RULES = ("conv2d", "conv2d_tsinghua", "max_pool2d", "linear", "relu", "tanh", "sigmoid")
+CS231N_RULES = ("conv2d", "max_pool2d", "batch_norm", "relu", "tanh", "sigmoid", "linear", "linear_rows")
+CLASS_RULES = ("conv2d", "conv2d_chw", "max_pool2d", "linear", "relu", "tanh", "sigmoid")
 
 
 def _pair(v) -> tuple[int, int]:
@@ -139,7 +139,7 @@ def cs231n(bwd, fwd, name: str, tie, kink) -> Runner:
             return [dx.T.reshape(np.shape(x)) if dx.size == np.size(x) else dx, dw.T,
                     db.reshape(np.shape(b)) if db.size == np.size(b) else db], \
                 {"out": _reshaped(np.asarray(out, dtype=float).T, y_shape)}
-        one = name == "linear_eecs498" and np.ndim(inputs[0]) == 1  # one instance: a batch of one
+        one = name == "linear_rows" and np.ndim(inputs[0]) == 1  # one instance: a batch of one
         if one:
             inputs, g = (np.asarray(inputs[0])[None],) + tuple(inputs[1:]), np.asarray(g)[None]
         res = fwd(*_cs231n_forward_args(name, inputs, kw))
@@ -189,7 +189,7 @@ _CTOR_ALIASES = {"stride": ("stride", "strides"), "padding": ("padding", "pad"),
 def _candidates(cls, name, inputs, kw) -> dict:
     init = _signature(cls)
     names = set(init.parameters) if init is not None else set()
-    if name in ("conv2d", "conv2d_tsinghua"):
+    if name in ("conv2d", "conv2d_chw"):
         return _CANDIDATES["conv"](np.asarray(inputs[1]), _pair(kw.get("stride", 1)), _pair(kw.get("padding", 0)),
                                    bool(names & set(_CHANNEL_ARGS)))
     if name == "max_pool2d":
@@ -284,7 +284,7 @@ def layer_class(cls, name: str, style: str, tie, kink) -> Runner:
     if name not in CLASS_RULES:
         raise StyleError(f"{name}: the layer-class styles cover {', '.join(CLASS_RULES)}")
     rec = CLOSED_FORMS[name]
-    expressible = {"conv2d": ("stride", "padding"), "conv2d_tsinghua": ("stride", "padding"),
+    expressible = {"conv2d": ("stride", "padding"), "conv2d_chw": ("stride", "padding"),
                    "max_pool2d": ("kernel_size", "stride", "padding")}.get(name, ())
     init = _signature(cls)
     takes = None if init is None or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in init.parameters.values()) \
@@ -297,7 +297,7 @@ def layer_class(cls, name: str, style: str, tie, kink) -> Runner:
 
     defaults = _defaults(rec)
     fn_tie, fn_kink = conventions(defaults, accepts, tie, kink, "all" if style == "csc249" else "first")
-    with_params = name in ("conv2d", "conv2d_tsinghua", "linear")
+    with_params = name in ("conv2d", "conv2d_chw", "linear")
     fwd_name, _ = _method(cls, "forward", "_forward", "__call__")
     bwd_name, _ = _method(cls, "backward", "_backward")
 

@@ -1,6 +1,6 @@
 """The sweep: for every closed-form rule, a deterministic list of test cases (inputs, parameters, upstream g).
 
-The cases cover what the seeds' derivations must survive (CONTRIBUTING's testing habits): strides 1–3,
+The cases cover what the handouts' derivations must survive (CONTRIBUTING's testing habits): strides 1–3,
 paddings 0–2, non-square kernels, dilation, several channels and batches, unbatched inputs, overlapping pooling
 windows, windows with tied maxima (under each tie rule), inputs exactly at a kink (relu'(0), the hinge), logits up
 to ±1000, every convention switch a rule has (inverted dropout, reductions, ½ factors, per-feature σ…).
@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..closed_form import CLOSED_FORMS, dropout_mask, index_to_X
+from ..closed_form import CLOSED_FORMS, canonical_rule, dropout_mask, index_to_X
+from ..closed_form.registry import RuleTable
 
 __all__ = ["Case", "SWEEPS", "NONDIFF", "cases", "describe_params"]
 
@@ -98,7 +99,7 @@ def _linear(rng, quick):
         yield (_n(rng, *xs), _n(rng, O, L), _n(rng, *bs)), {}, note
 
 
-def _linear_eecs498(rng, quick):
+def _linear_rows(rng, quick):
     configs = [((4,), 4, 3, "one instance"), ((5, 4), 4, 3, "5 rows"), ((3, 2, 3), 6, 2, "rows flattened")]
     if not quick:
         configs += [((2, 5), 5, 5, "square W"), ((7, 1), 1, 4, "d_k = 1")]
@@ -106,8 +107,8 @@ def _linear_eecs498(rng, quick):
         yield (_n(rng, *xs), _n(rng, dk, do), _n(rng, do)), {}, note
 
 
-def _linear_cs4670(rng, quick):
-    configs = [((4, 1), 3, "the seed's column"), ((4,), 3, ""), ((3, 5), 3, "square W, 5 columns")]
+def _linear_no_bias(rng, quick):
+    configs = [((4, 1), 3, "the handout's column"), ((4,), 3, ""), ((3, 5), 3, "square W, 5 columns")]
     if not quick:
         configs += [((6, 2), 2, "2 columns"), ((2, 1), 2, "square W")]
     for xs, O, note in configs:
@@ -155,7 +156,7 @@ def _conv2d(rng, quick):
     yield (_n(rng, 2, 5, 4), _n(rng, 3, 2, 2, 3), _n(rng, 3)), dict(stride=2, padding=1, dilation=1), "unbatched"
 
 
-def _conv2d_tsinghua(rng, quick):
+def _conv2d_chw(rng, quick):
     geoms = [(1, 0, (3, 3)), (2, 1, (2, 3)), (3, 2, (3, 2))]
     if not quick:
         geoms += [(1, 2, (1, 2)), (2, 0, (2, 2)), (3, 1, (3, 3))]
@@ -165,7 +166,7 @@ def _conv2d_tsinghua(rng, quick):
         yield (_n(rng, C, H, W), _n(rng, K, C, *k), _n(rng, K)), dict(stride=s, padding=p), ""
 
 
-def _conv_cs4670(rng, quick):
+def _true_conv_same(rng, quick):
     configs = [((5, 5), (3, 3), None, "centred 3×3"), ((6, 5), (3, 2), None, "non-square, even width"),
                ((4, 6), (2, 2), (0, 0), "origin at the corner")]
     if not quick:
@@ -175,7 +176,7 @@ def _conv_cs4670(rng, quick):
         yield (_n(rng, *xs), _n(rng, *ks)), params, note
 
 
-def _conv_eecs498(rng, quick):
+def _conv_full_filt_layer(rng, quick):
     configs = [((1, 1, 4, 4), (1, 1, 2, 2)), ((2, 2, 5, 4), (3, 2, 3, 2)), ((1, 3, 3, 5), (2, 3, 2, 3))]
     if not quick:
         configs += [((2, 1, 6, 3), (2, 1, 1, 3)), ((1, 2, 4, 4), (1, 2, 4, 4))]
@@ -275,7 +276,7 @@ def _dropout(rng, quick):
     for i, (p, inv, train) in enumerate(combos):
         shape = (4, 5) if i % 2 == 0 else (2, 3, 4)
         mask = dropout_mask(shape, p, rng)
-        note = ("inverted" if inv else "seed form") + (", train" if train else ", test")
+        note = ("inverted" if inv else "handout form") + (", train" if train else ", test")
         yield (_n(rng, *shape), mask), dict(p=p, inverted=inv, train=train), note
 
 
@@ -289,7 +290,7 @@ def _batch_norm(rng, quick):
         yield (_n(rng, *xs) * 2 + 1, _n(rng, C), _n(rng, C)), dict(eps=eps), ""
 
 
-def _batch_norm_eecs498(rng, quick):
+def _batch_norm_one_sigma(rng, quick):
     configs = [((5, 3), False), ((5, 3), True), ((2, 4), False)]
     if not quick:
         configs += [((6, 1), False), ((4, 6), True), ((3, 2), True)]
@@ -389,15 +390,15 @@ def _weight_decay(rng, quick):
         yield (_n(rng, *shape),), dict(lam=lam, half=half), ""
 
 
-SWEEPS: dict[str, CaseGenerator] = {
+SWEEPS: RuleTable = RuleTable({
     "linear": _linear,
-    "linear_eecs498": _linear_eecs498,
-    "linear_cs4670": _linear_cs4670,
+    "linear_rows": _linear_rows,
+    "linear_no_bias": _linear_no_bias,
     "conv2d": _conv2d,
-    "conv2d_tsinghua": _conv2d_tsinghua,
-    "conv2d_cs4670": _conv_cs4670,
-    "conv2d_eecs498": _conv_eecs498,
-    "conv2d_eecs498_valid": _conv_eecs498,
+    "conv2d_chw": _conv2d_chw,
+    "true_conv_same": _true_conv_same,
+    "conv_full_layer": _conv_full_filt_layer,
+    "conv_filt_layer": _conv_full_filt_layer,
     "max_pool2d": _max_pool2d,
     "avg_pool2d": _avg_pool2d,
     "relu": _act(kink=True),
@@ -407,7 +408,7 @@ SWEEPS: dict[str, CaseGenerator] = {
     "sigmoid": _smooth(30.0),
     "dropout": _dropout,
     "batch_norm": _batch_norm,
-    "batch_norm_eecs498": _batch_norm_eecs498,
+    "batch_norm_one_sigma": _batch_norm_one_sigma,
     "softmax": _softmax_like,
     "log_softmax": _softmax_like,
     "cross_entropy": _cross_entropy,
@@ -417,7 +418,7 @@ SWEEPS: dict[str, CaseGenerator] = {
     "multi_margin_loss": _multi_margin,
     "mse_loss": _mse,
     "weight_decay": _weight_decay,
-}
+})
 
 
 # ----------------------------------------------------------------------------------------------------- kinks/ties
@@ -487,6 +488,7 @@ def cases(name: str, *, quick: bool = False, seed: int = 0) -> list[Case]:
     Each case's ``g`` is drawn after its inputs from the same Generator, with the shape of
     ``CLOSED_FORMS[name].forward(*inputs, **params)`` (a scalar for losses).
     """
+    name = canonical_rule(name)  # an old course-code rule name → its new name
     if name not in CLOSED_FORMS:
         raise ValueError(f"check: no closed-form rule named {name!r}; known rules: {', '.join(CLOSED_FORMS)}")
     if name not in SWEEPS:

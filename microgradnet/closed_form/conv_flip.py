@@ -2,13 +2,13 @@
 
 1. CS 4670 PA5 written part A (single channel, TRUE convolution, zero padding)::
 
-       y[e, f] = Σ_a Σ_b x[a, b] · w[e − a, f − b]                                  (seed eq. 2)
+       y[e, f] = Σ_a Σ_b x[a, b] · w[e − a, f − b]                                  (handout eq. 2)
        ∂L/∂x = ∂L/∂y ⋆ w̃,   w̃[c, d] = w[−c, −d]                                     (A.1)
        ∂L/∂w = ∂L/∂y ⋆ x̃,   x̃[a, b] = x[−a, −b]                                     (A.2)
 
    "⋆" is the same true convolution (eq. 2) in every line. Because ``w̃`` and ``x̃`` live on NEGATED index
    sets, the arrays carry an index origin: an array ``A`` with origin ``lo`` stores ``a[i, j]`` at
-   ``A[i − lo[0], j − lo[1]]`` and is zero outside. Conventions used here (the seed's block diagram is lost):
+   ``A[i − lo[0], j − lo[1]]`` and is zero outside. Conventions used here (the handout's block diagram is lost):
    ``x`` and ``y`` are indexed from (0, 0) and have the same size ("zero padding"); the kernel is centred,
    ``w[c, d]`` stored at ``W[c + kH//2, d + kW//2]`` (override with ``w_origin``). Flipping an array with
    origin ``lo`` and shape ``(h, w)`` gives ``A[::-1, ::-1]`` with origin ``(−(lo₀+h−1), −(lo₁+w−1))``.
@@ -33,7 +33,7 @@ from .conv import Conv2dGrads, _backward_inputs, conv2d
 
 __all__ = [
     "TrueConvGrads", "true_conv_indexed", "flip2d",
-    "conv_cs4670", "conv_cs4670_backward", "conv_cs4670_backward_direct",
+    "true_conv_same", "true_conv_same_backward", "true_conv_same_backward_direct",
     "conv2d_backward_via_flip",
 ]
 
@@ -78,7 +78,7 @@ def flip2d(a: np.ndarray, lo: tuple[int, int]) -> tuple[np.ndarray, tuple[int, i
     return a[::-1, ::-1], (-(lo[0] + a.shape[0] - 1), -(lo[1] + a.shape[1] - 1))
 
 
-def _cs4670_args(fn: str, x, w, w_origin):
+def _true_conv_same_args(fn: str, x, w, w_origin):
     x, w = as_f64(fn, "x", x), as_f64(fn, "w", w)
     if x.ndim != 2 or w.ndim != 2 or 0 in x.shape or 0 in w.shape:
         raise ValueError(f"{fn}: x and w must be non-empty 2-D arrays, got shapes {x.shape} and {w.shape}")
@@ -90,18 +90,19 @@ def _cs4670_args(fn: str, x, w, w_origin):
     return x, w, w_lo
 
 
-def conv_cs4670(x, w, *, w_origin=None) -> np.ndarray:
-    """CS 4670 PA5 eq. (2): ``y[e, f] = Σ_a Σ_b x[a, b] · w[e − a, f − b]``, zero padding, y sized like x.
+def true_conv_same(x, w, *, w_origin=None) -> np.ndarray:
+    """True convolution (the kernel flipped), output the same size as x (CS 4670 PA5 eq. (2)):
+    ``y[e, f] = Σ_a Σ_b x[a, b] · w[e − a, f − b]``, zero padding.
 
     ``x`` (H, W) grayscale image indexed from 0; ``w`` (kH, kW) with ``w[c, d]`` stored at
     ``w_arr[c + oh, d + ow]``, ``(oh, ow) = w_origin`` (default ``(kH//2, kW//2)``, a centred kernel).
     """
-    x, w, w_lo = _cs4670_args("conv_cs4670", x, w, w_origin)
+    x, w, w_lo = _true_conv_same_args("true_conv_same", x, w, w_origin)
     return true_conv_indexed(x, (0, 0), w, w_lo, (0, 0), x.shape)
 
 
-def conv_cs4670_backward(x, w, g, *, w_origin=None) -> TrueConvGrads:
-    """CS 4670 PA5 A.1 and A.2 through flipped kernels, the way the seed states them::
+def true_conv_same_backward(x, w, g, *, w_origin=None) -> TrueConvGrads:
+    """CS 4670 PA5 A.1 and A.2 through flipped kernels, the way the handout states them::
 
         ∂L/∂x = ∂L/∂y ⋆ w̃      with w̃[c, d] = w[−c, −d]   (evaluated on x's index set)
         ∂L/∂w = ∂L/∂y ⋆ x̃      with x̃[a, b] = x[−a, −b]   (evaluated on w's index set)
@@ -109,8 +110,8 @@ def conv_cs4670_backward(x, w, g, *, w_origin=None) -> TrueConvGrads:
     Derivation (A.1): ∂L/∂x[a,b] = Σ_{e,f} ∂L/∂y[e,f] · w[e−a, f−b] = Σ_{e,f} ∂L/∂y[e,f] · w̃[a−e, b−f].
     (A.2): ∂L/∂w[c,d] = Σ_{e,f} ∂L/∂y[e,f] · x[e−c, f−d] = Σ_{e,f} ∂L/∂y[e,f] · x̃[c−e, d−f].
     """
-    fn = "conv_cs4670_backward"
-    x, w, w_lo = _cs4670_args(fn, x, w, w_origin)
+    fn = "true_conv_same_backward"
+    x, w, w_lo = _true_conv_same_args(fn, x, w, w_origin)
     g = as_f64(fn, "g", g)
     check_shape(fn, "g", g, x.shape)
     w_t, w_t_lo = flip2d(w, w_lo)
@@ -120,11 +121,11 @@ def conv_cs4670_backward(x, w, g, *, w_origin=None) -> TrueConvGrads:
     return TrueConvGrads(dx=dx, dw=dw)
 
 
-def conv_cs4670_backward_direct(x, w, g, *, w_origin=None) -> TrueConvGrads:
+def true_conv_same_backward_direct(x, w, g, *, w_origin=None) -> TrueConvGrads:
     """CS 4670 PA5 eq. (3) summed literally: ``∂L/∂x[a,b] = Σ_{e,f} ∂L/∂y[e,f] · ∂y[e,f]/∂x[a,b]`` with
     ``∂y[e,f]/∂x[a,b] = w[e−a, f−b]`` and ``∂y[e,f]/∂w[c,d] = x[e−c, f−d]`` (four nested loops)."""
-    fn = "conv_cs4670_backward_direct"
-    x, w, (lh, lw) = _cs4670_args(fn, x, w, w_origin)
+    fn = "true_conv_same_backward_direct"
+    x, w, (lh, lw) = _true_conv_same_args(fn, x, w, w_origin)
     g = as_f64(fn, "g", g)
     check_shape(fn, "g", g, x.shape)
     (H, W), (kh, kw) = x.shape, w.shape
@@ -170,3 +171,15 @@ def conv2d_backward_via_flip(x, w, b, g, *, stride=1, padding=0, dilation=1) -> 
     dw = dw[:, :, :kh, :kw].transpose(1, 0, 2, 3)
     return Conv2dGrads(dx=dx[0] if unbatched else dx, dw=np.ascontiguousarray(dw),
                        db=None if b is None else gb.sum(axis=(0, 2, 3)))
+
+
+#: Course-code names → descriptive names. Each old name below is the very same object as its new name, so
+#: lecture code, notebooks and graders' scripts written against the old names keep running.
+COURSE_NAMES = {
+    "conv_cs4670": "true_conv_same",
+    "conv_cs4670_backward": "true_conv_same_backward",
+    "conv_cs4670_backward_direct": "true_conv_same_backward_direct",
+}
+conv_cs4670 = true_conv_same
+conv_cs4670_backward = true_conv_same_backward
+conv_cs4670_backward_direct = true_conv_same_backward_direct

@@ -1,6 +1,6 @@
 """EECS 498 HW1 §1.5: the full convolution ``*full`` and the filtering operation ``*filt``.
 
-The seed (1-based indices)::
+The handout (1-based indices)::
 
     (a *full b)_{i,j} = Σ_{m,n} a_{m,n} b_{i−m+1, j−n+1}     size (H+H'−1) × (W+W'−1)
     (a *filt b)_{i,j} = Σ_{m,n} a_{i+m−1, j+n−1} b_{m,n}     size (H−H'+1) × (W−W'+1)
@@ -10,7 +10,7 @@ Translated to 0-based indices (i₀ = i−1, m₀ = m−1, …) both shifts canc
     (a *full b)[i, j] = Σ_{m,n} a[m, n] · b[i − m, j − n]       (true "full" convolution, numpy 'full')
     (a *filt b)[i, j] = Σ_{m,n} a[i + m, j + n] · b[m, n]       ("valid" cross-correlation)
 
-Which forward makes the seed's two gradient statements true?  The seed writes
+Which forward makes the handout's two gradient statements true?  The handout writes
 ``Y_{n,f} = Σ_c X_{n,c} *full W_{f,c}`` but gives ``Y`` the size ``H'' = H − H' + 1`` (a *filt* size). Only
 one of the two readings is consistent with what it asks to show:
 
@@ -21,9 +21,9 @@ one of the two readings is consistent with what it asks to show:
   ``∂L/∂Y *filt W`` would have size H − 2H' + 2 ≠ H, so the statements cannot hold even up to flips; the
   correct rules are ``∂L/∂X = Σ_f ∂L/∂Y *full W`` and ``∂L/∂W = Σ_n X *filt ∂L/∂Y``.
 
-So :func:`conv_eecs498` is the full forward (we treat "H'' = H − H' + 1" as a typo for H + H' − 1) and
-:func:`conv_eecs498_backward` implements the seed's statements literally; :func:`conv_eecs498_valid` /
-:func:`conv_eecs498_valid_backward` give the other reading with its (different) correct rules.
+So :func:`conv_full_layer` is the full forward (we treat "H'' = H − H' + 1" as a typo for H + H' − 1) and
+:func:`conv_full_layer_backward` implements the handout's statements literally; :func:`conv_filt_layer` /
+:func:`conv_filt_layer_backward` give the other reading with its (different) correct rules.
 Layer shapes: ``X`` (N, C, H, W), ``W`` (F, C, H', W'), ``Y`` (N, F, H'', W'').
 """
 
@@ -38,7 +38,7 @@ from .conv_flip import true_conv_indexed
 
 __all__ = [
     "FullFiltGrads", "conv_full", "conv_filt",
-    "conv_eecs498", "conv_eecs498_backward", "conv_eecs498_valid", "conv_eecs498_valid_backward",
+    "conv_full_layer", "conv_full_layer_backward", "conv_filt_layer", "conv_filt_layer_backward",
 ]
 
 
@@ -89,10 +89,10 @@ def _layer_args(fn: str, X, W) -> tuple[np.ndarray, np.ndarray]:
     return X, W
 
 
-def conv_eecs498(X, W) -> np.ndarray:
-    """EECS 498 HW1 §1.5 forward, the reading under which the seed's gradients hold:
+def conv_full_layer(X, W) -> np.ndarray:
+    """The layer in *full form (EECS 498 HW1 §1.5), the reading under which the handout's gradients hold:
     ``Y_{n,f} = Σ_c X_{n,c} *full W_{f,c}``, ``Y`` (N, F, H+H'−1, W+W'−1)."""
-    X, W = _layer_args("conv_eecs498", X, W)
+    X, W = _layer_args("conv_full_layer", X, W)
     N, C = X.shape[:2]
     F = W.shape[0]
     Y = np.zeros((N, F, X.shape[2] + W.shape[2] - 1, X.shape[3] + W.shape[3] - 1))
@@ -103,13 +103,13 @@ def conv_eecs498(X, W) -> np.ndarray:
     return Y
 
 
-def conv_eecs498_backward(X, W, g) -> FullFiltGrads:
-    """EECS 498 HW1 §1.5, exactly as stated (for the full forward :func:`conv_eecs498`)::
+def conv_full_layer_backward(X, W, g) -> FullFiltGrads:
+    """EECS 498 HW1 §1.5, exactly as stated (for the full forward :func:`conv_full_layer`)::
 
         ∂L/∂X_{n,c} = Σ_f ∂L/∂Y_{n,f} *filt W_{f,c}
         ∂L/∂W_{f,c} = Σ_n ∂L/∂Y_{n,f} *filt X_{n,c}
     """
-    fn = "conv_eecs498_backward"
+    fn = "conv_full_layer_backward"
     X, W = _layer_args(fn, X, W)
     g = as_f64(fn, "g", g)
     N, C = X.shape[:2]
@@ -124,10 +124,10 @@ def conv_eecs498_backward(X, W, g) -> FullFiltGrads:
     return FullFiltGrads(dX=dX, dW=dW)
 
 
-def conv_eecs498_valid(X, W) -> np.ndarray:
-    """The other reading of EECS 498 §1.5: ``Y_{n,f} = Σ_c X_{n,c} *filt W_{f,c}`` with the stated size
-    ``H'' = H − H' + 1`` (what ``torch.nn.functional.conv2d`` computes, no padding, stride 1)."""
-    fn = "conv_eecs498_valid"
+def conv_filt_layer(X, W) -> np.ndarray:
+    """The layer in *filt form, the other reading of EECS 498 §1.5: ``Y_{n,f} = Σ_c X_{n,c} *filt W_{f,c}`` with
+    the stated size ``H'' = H − H' + 1`` (what ``torch.nn.functional.conv2d`` computes, no padding, stride 1)."""
+    fn = "conv_filt_layer"
     X, W = _layer_args(fn, X, W)
     if W.shape[2] > X.shape[2] or W.shape[3] > X.shape[3]:
         raise ValueError(f"{fn}: kernel {W.shape[2:]} larger than input {X.shape[2:]}")
@@ -141,13 +141,13 @@ def conv_eecs498_valid(X, W) -> np.ndarray:
     return Y
 
 
-def conv_eecs498_valid_backward(X, W, g) -> FullFiltGrads:
-    """Correct rules for the *filt forward (NOT the seed's statements, see module docstring)::
+def conv_filt_layer_backward(X, W, g) -> FullFiltGrads:
+    """Correct rules for the *filt forward (NOT the handout's statements, see module docstring)::
 
         ∂L/∂X_{n,c} = Σ_f ∂L/∂Y_{n,f} *full W_{f,c}
         ∂L/∂W_{f,c} = Σ_n X_{n,c} *filt ∂L/∂Y_{n,f}
     """
-    fn = "conv_eecs498_valid_backward"
+    fn = "conv_filt_layer_backward"
     X, W = _layer_args(fn, X, W)
     if W.shape[2] > X.shape[2] or W.shape[3] > X.shape[3]:
         raise ValueError(f"{fn}: kernel {W.shape[2:]} larger than input {X.shape[2:]}")
@@ -162,3 +162,17 @@ def conv_eecs498_valid_backward(X, W, g) -> FullFiltGrads:
                 dX[n, c] += conv_full(g[n, f], W[f, c])
                 dW[f, c] += conv_filt(X[n, c], g[n, f])
     return FullFiltGrads(dX=dX, dW=dW)
+
+
+#: Course-code names → descriptive names. Each old name below is the very same object as its new name, so
+#: lecture code, notebooks and graders' scripts written against the old names keep running.
+COURSE_NAMES = {
+    "conv_eecs498": "conv_full_layer",
+    "conv_eecs498_backward": "conv_full_layer_backward",
+    "conv_eecs498_valid": "conv_filt_layer",
+    "conv_eecs498_valid_backward": "conv_filt_layer_backward",
+}
+conv_eecs498 = conv_full_layer
+conv_eecs498_backward = conv_full_layer_backward
+conv_eecs498_valid = conv_filt_layer
+conv_eecs498_valid_backward = conv_filt_layer_backward

@@ -2,8 +2,8 @@
 convolution with nested for loops in backward pass").
 
 Same layer and conventions as :mod:`.conv` (cross-correlation, NCHW or unbatched CHW, zero padding, stride,
-dilation, bias). Slow on purpose: every loop index is a symbol of the seed's formula, so a student's loop
-code can be read against it line by line. Use :func:`.conv.conv2d_backward` for anything bigger than a toy.
+dilation, bias). Slow on purpose: every loop index is a symbol of the handout's formula, so a student's loop
+code can be read against it line by line. Use :func:`.conv.conv2d_backward` for anything bigger than a small example.
 """
 
 from __future__ import annotations

@@ -3,11 +3,11 @@
 ``p`` is the DROP probability (PyTorch convention); the mask ``M`` has ``x``'s shape, entries in {0, 1}
 (1 = kept). Two forms:
 
-* seed form (``inverted=False``, the default): train ``Y = X ⊙ M`` — EECS 498 §1.3 literally;
+* handout form (``inverted=False``, the default): train ``Y = X ⊙ M`` — EECS 498 §1.3 literally;
   test ``Y = (1 − p) X`` (scale by the keep probability, the answer to §7.2's train/test mismatch).
 * inverted dropout (``inverted=True``, what PyTorch does): train ``Y = X ⊙ M / (1 − p)``; test ``Y = X``.
 
-Backward (EECS 498 §1.3): ``∂L/∂X = ∂L/∂Y ⊙ M`` (seed form) or ``∂L/∂Y ⊙ M / (1 − p)`` (inverted);
+Backward (EECS 498 §1.3): ``∂L/∂X = ∂L/∂Y ⊙ M`` (handout form) or ``∂L/∂Y ⊙ M / (1 − p)`` (inverted);
 in test mode ``(1 − p)·∂L/∂Y`` resp. ``∂L/∂Y``. The mask is not differentiated.
 """
 

@@ -25,6 +25,7 @@ from . import dense, losses, norm, pool
 from . import dropout_layer as dp
 from . import softmax_ce as softmax
 from ._common import InputGrad, as_f64, pair
+from .registry import RuleTable
 
 __all__ = ["Mistake", "NotApplicable", "MISTAKES"]
 
@@ -48,12 +49,12 @@ def _square(fn: str, W: np.ndarray) -> None:
 
 # --- dense -----------------------------------------------------------------------------------------------
 def linear_dW_transposed(x, W, b, g):
-    r = dense.linear_csc249_backward(x, W, b, g)
+    r = dense.linear_columns_backward(x, W, b, g)
     return r._replace(dW=r.dW.T)
 
 
 def linear_dx_W_not_transposed(x, W, b, g):
-    r = dense.linear_csc249_backward(x, W, b, g)
+    r = dense.linear_columns_backward(x, W, b, g)
     W = as_f64("linear_dx_W_not_transposed", "W", W)
     _square("linear_dx_W_not_transposed", W)
     gc = as_f64("linear_dx_W_not_transposed", "g", g).reshape(W.shape[0], -1)
@@ -61,32 +62,32 @@ def linear_dx_W_not_transposed(x, W, b, g):
 
 
 def linear_db_mean(x, W, b, g):
-    r = dense.linear_csc249_backward(x, W, b, g)
+    r = dense.linear_columns_backward(x, W, b, g)
     n = 1 if np.ndim(x) == 1 else np.shape(x)[1]
     return r._replace(db=r.db / n)
 
 
-def eecs498_dW_transposed(X, W, b, g):
-    r = dense.linear_eecs498_backward(X, W, b, g)
+def linear_rows_dW_transposed(X, W, b, g):
+    r = dense.linear_rows_backward(X, W, b, g)
     return r._replace(dW=r.dW.T)
 
 
-def eecs498_db_mean(X, W, b, g):
-    r = dense.linear_eecs498_backward(X, W, b, g)
+def linear_rows_db_mean(X, W, b, g):
+    r = dense.linear_rows_backward(X, W, b, g)
     n = 1 if np.ndim(X) == 1 else np.shape(X)[0]
     return r._replace(db=r.db / n)
 
 
-def cs4670_A_not_transposed(x, W, g):
-    r = dense.linear_cs4670_backward(x, W, g)
-    W = as_f64("cs4670_A_not_transposed", "W", W)
-    _square("cs4670_A_not_transposed", W)
-    B = as_f64("cs4670_A_not_transposed", "g", g).reshape(W.shape[0], -1)
+def linear_no_bias_A_not_transposed(x, W, g):
+    r = dense.linear_no_bias_backward(x, W, g)
+    W = as_f64("linear_no_bias_A_not_transposed", "W", W)
+    _square("linear_no_bias_A_not_transposed", W)
+    B = as_f64("linear_no_bias_A_not_transposed", "g", g).reshape(W.shape[0], -1)
     return r._replace(dx=(W @ B).reshape(r.dx.shape))
 
 
-def cs4670_dW_transposed(x, W, g):
-    r = dense.linear_cs4670_backward(x, W, g)
+def linear_no_bias_dW_transposed(x, W, g):
+    r = dense.linear_no_bias_backward(x, W, g)
     return r._replace(dW=r.dW.T)
 
 
@@ -124,24 +125,24 @@ def conv2d_stride_ignored(x, w, b, g, *, stride=1, padding=0, dilation=1):
     return r._replace(dx=dx[0] if unbatched else dx, dw=dw)
 
 
-def cs4670_kernel_not_flipped(x, w, g, *, w_origin=None):
-    fn = "cs4670_kernel_not_flipped"
-    r = cf.conv_cs4670_backward(x, w, g, w_origin=w_origin)
-    x, w, w_lo = cf._cs4670_args(fn, x, w, w_origin)
+def true_conv_same_kernel_not_flipped(x, w, g, *, w_origin=None):
+    fn = "true_conv_same_kernel_not_flipped"
+    r = cf.true_conv_same_backward(x, w, g, w_origin=w_origin)
+    x, w, w_lo = cf._true_conv_same_args(fn, x, w, w_origin)
     return r._replace(dx=cf.true_conv_indexed(as_f64(fn, "g", g), (0, 0), w, w_lo, (0, 0), x.shape))
 
 
-def cs4670_x_not_flipped(x, w, g, *, w_origin=None):
-    fn = "cs4670_x_not_flipped"
-    r = cf.conv_cs4670_backward(x, w, g, w_origin=w_origin)
-    x, w, w_lo = cf._cs4670_args(fn, x, w, w_origin)
+def true_conv_same_x_not_flipped(x, w, g, *, w_origin=None):
+    fn = "true_conv_same_x_not_flipped"
+    r = cf.true_conv_same_backward(x, w, g, w_origin=w_origin)
+    x, w, w_lo = cf._true_conv_same_args(fn, x, w, w_origin)
     return r._replace(dw=cf.true_conv_indexed(as_f64(fn, "g", g), (0, 0), x, (0, 0), w_lo, w.shape))
 
 
-def eecs498_kernel_flipped(X, W, g):
-    W = as_f64("eecs498_kernel_flipped", "W", W)
-    r = ff.conv_eecs498_backward(X, W, g)
-    wrong = ff.conv_eecs498_backward(X, W[:, :, ::-1, ::-1], g)
+def conv_full_layer_kernel_flipped(X, W, g):
+    W = as_f64("conv_full_layer_kernel_flipped", "W", W)
+    r = ff.conv_full_layer_backward(X, W, g)
+    wrong = ff.conv_full_layer_backward(X, W[:, :, ::-1, ::-1], g)
     return r._replace(dX=wrong.dX)
 
 
@@ -286,29 +287,29 @@ def bn_dgamma_without_xhat(x, gamma, beta, g, *, eps=1e-5):
 
 def bn498_sigma_constant(X, g, *, eps=1e-5, per_feature=False):
     fn = "bn498_sigma_constant"
-    norm.batch_norm_eecs498_backward(X, g, eps=eps, per_feature=per_feature)
-    _, _, _, sigma = norm._eecs_prep(fn, X, eps, per_feature)
+    norm.batch_norm_one_sigma_backward(X, g, eps=eps, per_feature=per_feature)
+    _, _, _, sigma = norm._one_sigma_prep(fn, X, eps, per_feature)
     g = as_f64(fn, "g", g)
-    return norm.BatchNormEECS498Grad(dX=(g - g.mean(axis=0)) / sigma)
+    return norm.BatchNormOneSigmaGrad(dX=(g - g.mean(axis=0)) / sigma)
 
 
 def bn498_mean_constant(X, g, *, eps=1e-5, per_feature=False):
     fn = "bn498_mean_constant"
-    norm.batch_norm_eecs498_backward(X, g, eps=eps, per_feature=per_feature)
-    _, _, D, sigma = norm._eecs_prep(fn, X, eps, per_feature)
+    norm.batch_norm_one_sigma_backward(X, g, eps=eps, per_feature=per_feature)
+    _, _, D, sigma = norm._one_sigma_prep(fn, X, eps, per_feature)
     g = as_f64(fn, "g", g)
     dots = (g * D).sum(axis=0) if per_feature else (g * D).sum()
-    return norm.BatchNormEECS498Grad(dX=g / sigma - D * dots / sigma**3)
+    return norm.BatchNormOneSigmaGrad(dX=g / sigma - D * dots / sigma**3)
 
 
 def bn498_sigma_with_1_over_n(X, g, *, eps=1e-5, per_feature=False):
     fn = "bn498_sigma_with_1_over_n"
-    norm.batch_norm_eecs498_backward(X, g, eps=eps, per_feature=per_feature)
+    norm.batch_norm_one_sigma_backward(X, g, eps=eps, per_feature=per_feature)
     X = as_f64(fn, "X", X)
     n = X.shape[0]
     # σ' = √((1/n) Σ ||X_j − μ||² + ε) = √(Σ ||X_j − μ||² + nε) / √n, so Y' = √n · Y(eps = n·eps).
-    r = norm.batch_norm_eecs498_backward(X, g, eps=n * eps, per_feature=per_feature)
-    return norm.BatchNormEECS498Grad(dX=np.sqrt(n) * r.dX)
+    r = norm.batch_norm_one_sigma_backward(X, g, eps=n * eps, per_feature=per_feature)
+    return norm.BatchNormOneSigmaGrad(dX=np.sqrt(n) * r.dX)
 
 
 # --- softmax family --------------------------------------------------------------------------------------
@@ -410,7 +411,7 @@ def _sign_flipped(rule: Callable, what: str) -> Mistake:
                    _scaled(rule, _neg, f"{rule.__name__}_sign_flipped"))
 
 
-MISTAKES: dict[str, list[Mistake]] = {
+MISTAKES: RuleTable = RuleTable({
     "linear": [
         Mistake("dW_transposed", "∂L/∂W written as x·(∂L/∂y)ᵀ, the transpose of (∂L/∂y)·xᵀ",
                 linear_dW_transposed),
@@ -419,14 +420,14 @@ MISTAKES: dict[str, list[Mistake]] = {
         Mistake("db_mean_over_batch", "∂L/∂b averaged over the batch columns instead of summed",
                 linear_db_mean),
     ],
-    "linear_eecs498": [
-        Mistake("dW_transposed", "∂L/∂W written as Gᵀ·X, the transpose of Xᵀ·G", eecs498_dW_transposed),
+    "linear_rows": [
+        Mistake("dW_transposed", "∂L/∂W written as Gᵀ·X, the transpose of Xᵀ·G", linear_rows_dW_transposed),
         Mistake("db_mean_over_batch", "∂L/∂b averaged over the batch rows instead of summed",
-                eecs498_db_mean),
+                linear_rows_db_mean),
     ],
-    "linear_cs4670": [
-        Mistake("A_not_transposed", "∂L/∂x = A·B (W·∂L/∂y) instead of Aᵀ·B", cs4670_A_not_transposed),
-        Mistake("dW_transposed", "∂L/∂W written as x·Bᵀ instead of B·xᵀ", cs4670_dW_transposed),
+    "linear_no_bias": [
+        Mistake("A_not_transposed", "∂L/∂x = A·B (W·∂L/∂y) instead of Aᵀ·B", linear_no_bias_A_not_transposed),
+        Mistake("dW_transposed", "∂L/∂W written as x·Bᵀ instead of B·xᵀ", linear_no_bias_dW_transposed),
     ],
     "conv2d": [
         Mistake("dw_flipped", "∂L/∂w rotated by 180°: the true-convolution flip applied to a correlation",
@@ -435,15 +436,15 @@ MISTAKES: dict[str, list[Mistake]] = {
                 conv2d_dx_kernel_not_rotated),
         Mistake("stride_ignored", "backward scatters/gathers as if the stride were 1", conv2d_stride_ignored),
     ],
-    "conv2d_cs4670": [
+    "true_conv_same": [
         Mistake("kernel_not_flipped", "∂L/∂x = ∂L/∂y ⋆ w instead of ∂L/∂y ⋆ w̃ (kernel not flipped)",
-                cs4670_kernel_not_flipped),
+                true_conv_same_kernel_not_flipped),
         Mistake("x_not_flipped", "∂L/∂w = ∂L/∂y ⋆ x instead of ∂L/∂y ⋆ x̃ (input not flipped)",
-                cs4670_x_not_flipped),
+                true_conv_same_x_not_flipped),
     ],
-    "conv2d_eecs498": [
+    "conv_full_layer": [
         Mistake("kernel_flipped", "∂L/∂X = Σ_f ∂L/∂Y *filt rot180(W): kernel flipped though *filt needs none",
-                eecs498_kernel_flipped),
+                conv_full_layer_kernel_flipped),
     ],
     "max_pool2d": [
         Mistake("ties_to_one", "tied maxima: only the first gets the gradient (whatever rule was asked)",
@@ -499,10 +500,10 @@ MISTAKES: dict[str, list[Mistake]] = {
                 bn_mean_path_forgotten),
         Mistake("dgamma_without_xhat", "∂L/∂γ = Σ g, the x̂ factor forgotten", bn_dgamma_without_xhat),
     ],
-    "batch_norm_eecs498": [
+    "batch_norm_one_sigma": [
         Mistake("sigma_constant", "σ treated as a constant (no ∂σ/∂X_i term)", bn498_sigma_constant),
         Mistake("mean_constant", "μ treated as a constant (no −mean(G) term)", bn498_mean_constant),
-        Mistake("sigma_with_1_over_n", "σ computed with the usual 1/n the seed does not have",
+        Mistake("sigma_with_1_over_n", "σ computed with the usual 1/n the handout does not have",
                 bn498_sigma_with_1_over_n),
     ],
     "softmax": [
@@ -547,10 +548,30 @@ MISTAKES: dict[str, list[Mistake]] = {
         Mistake("half_mishandled", "λW and 2λW swapped: the ½ in ½λ||W||² handled the wrong way",
                 weight_decay_half_mishandled),
     ],
-}
+})
 
 
 for _rule, _mistakes in MISTAKES.items():
     for _m in _mistakes:
         _m.fn.__doc__ = f"MISTAKE for rule {_rule!r} ({_m.name}): {_m.description}."
 del _rule, _mistakes, _m
+
+
+#: Course-code names → descriptive names. Each old name below is the very same object as its new name, so
+#: lecture code, notebooks and graders' scripts written against the old names keep running.
+COURSE_NAMES = {
+    "eecs498_dW_transposed": "linear_rows_dW_transposed",
+    "eecs498_db_mean": "linear_rows_db_mean",
+    "cs4670_A_not_transposed": "linear_no_bias_A_not_transposed",
+    "cs4670_dW_transposed": "linear_no_bias_dW_transposed",
+    "cs4670_kernel_not_flipped": "true_conv_same_kernel_not_flipped",
+    "cs4670_x_not_flipped": "true_conv_same_x_not_flipped",
+    "eecs498_kernel_flipped": "conv_full_layer_kernel_flipped",
+}
+eecs498_dW_transposed = linear_rows_dW_transposed
+eecs498_db_mean = linear_rows_db_mean
+cs4670_A_not_transposed = linear_no_bias_A_not_transposed
+cs4670_dW_transposed = linear_no_bias_dW_transposed
+cs4670_kernel_not_flipped = true_conv_same_kernel_not_flipped
+cs4670_x_not_flipped = true_conv_same_x_not_flipped
+eecs498_kernel_flipped = conv_full_layer_kernel_flipped

@@ -10,7 +10,7 @@ kernel) a position collects the gradients of every window it wins — they ADD. 
 positions of one window equal the maximum:
 
 * ``"all"``   — CSC 249 HW2 P5.3: every position attaining the maximum gets the full ∂L/∂y(c,i,j)
-                (the result is then not a gradient of anything; it is the seed's rule).
+                (the result is then not a gradient of anything; it is the handout's rule).
 * ``"first"`` — PyTorch: only the first maximum in row-major window order (m, then q) gets it.
 * ``"split"`` — the k tied positions each get ∂L/∂y(c,i,j) / k (a valid subgradient, symmetric).
 

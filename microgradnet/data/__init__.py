@@ -1,6 +1,6 @@
 """Data sets and batching for microgradnet -- plain numpy, independent of the autodiff engine.
 
-* generated: ``spiral``, ``moons``, ``circles``, ``xor``, ``blobs``, ``eecs498_binary`` (synthetic.py)
+* generated: ``spiral``, ``moons``, ``circles``, ``xor``, ``blobs``, ``gaussian_binary_20d`` (synthetic.py)
 * generated like the TensorFlow playground: ``playground_spiral`` and its input ``feature_map``
 * real: ``load_mnist`` (full set, or the built-in 5,000-digit subset), ``load_fashion_mnist`` (Debian's package or
   a downloaded copy), ``load_cifar10``; ``fake_cifar10``
@@ -31,12 +31,14 @@ from .idx import parse_idx, read_idx, write_idx
 from .loader import DataLoader
 from .mnist import MNIST, load_mnist, load_mnist_full, load_mnist_subset, read_mnist_idx, to_ascii
 from .split import Split, random_split, train_val_test_split
+from .synthetic import COURSE_NAMES as _SYNTHETIC_COURSE_NAMES
 from .synthetic import (
     PLAYGROUND_FEATURES,
     blobs,
     circles,
-    eecs498_binary,
+    eecs498_binary,  # noqa: F401  (old name of gaussian_binary_20d, the same function)
     feature_map,
+    gaussian_binary_20d,
     moons,
     playground_spiral,
     spiral,
@@ -49,7 +51,7 @@ DATASETS = {
     "circles": circles,
     "xor": xor,
     "blobs": blobs,
-    "eecs498_binary": eecs498_binary,
+    "gaussian_binary_20d": gaussian_binary_20d,
     "mnist": load_mnist,
     "mnist_subset": load_mnist_subset,
     "fashion_mnist": load_fashion_mnist,
@@ -58,9 +60,14 @@ DATASETS = {
     "fake_cifar10": fake_cifar10,
 }
 
+#: Old (course-code) data-set names ``load`` still accepts → the name in ``DATASETS``.
+DATASET_ALIASES = {old: new for old, new in _SYNTHETIC_COURSE_NAMES.items() if new in DATASETS}
+
 
 def load(name: str, **kw):
-    """``DATASETS[name](**kw)``; an unknown name raises ValueError listing the valid choices."""
+    """``DATASETS[name](**kw)`` (an old name of ``DATASET_ALIASES`` is accepted too); an unknown name raises
+    ValueError listing the valid choices."""
+    name = DATASET_ALIASES.get(name, name)
     if name not in DATASETS:
         close = difflib.get_close_matches(str(name), DATASETS, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -73,6 +80,7 @@ __all__ = [
     "CIFAR10",
     "CIFAR10_CLASSES",
     "DATASETS",
+    "DATASET_ALIASES",
     "MNIST",
     "FASHION_MNIST_CLASSES",
     "PLAYGROUND_FEATURES",
@@ -85,11 +93,11 @@ __all__ = [
     "blobs",
     "circles",
     "download_file",
-    "eecs498_binary",
     "fake_cifar10",
     "feature_map",
     "file_checksum",
     "find_fashion_mnist",
+    "gaussian_binary_20d",
     "load",
     "load_cifar10",
     "load_fashion_mnist",

@@ -350,7 +350,7 @@ def backward(root):
         for parent in node._prev:
             if id(parent) not in seen:
                 stack.append((parent, False))
-    # 2. seed, 3. reverse topological order, accumulating
+    # 2. set root.grad = 1, 3. reverse topological order, accumulating
     root.grad = 1.0
     for node in reversed(order):
         for parent, local in zip(node._prev, node.local_grads()):

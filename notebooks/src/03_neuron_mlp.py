@@ -78,7 +78,7 @@ show(o, edge_labels="local")
 # %% [markdown]
 # ## The backward pass, step by step
 #
-# `backward_steps(o)` replays backward one node at a time. Frame 0 is the seed ∂o/∂o = 1; each next frame applies
+# `backward_steps(o)` replays backward one node at a time. Frame 0 sets ∂o/∂o = 1; each next frame applies
 # the rule of one node (gold), in reverse tape order, and adds its contributions into its parents (orange
 # edges). Drag the slider (in Jupyter; on a page without JavaScript the frames are shown one below the other).
 

@@ -7,7 +7,7 @@
 #
 # From here on the nodes hold arrays, and the question every homework asks is: given ∂L/∂y for a layer's output,
 # what are the gradients with respect to its input and parameters — as a formula you can write with matrices? This
-# notebook derives them for the two building blocks of every classifier, following the homework seeds:
+# notebook derives them for the two building blocks of every classifier, following the homework handouts:
 #
 # * the fully connected layer y = Wx + b (CSC 249 HW2 Problem 2, CS 4670 PA5 B, EECS 498 HW1 §1.1);
 # * softmax followed by the negative log-likelihood (CSC 249 HW2 Problem 1, CS 4670 PA5 C, EN4553 A2 Q2),
@@ -61,8 +61,8 @@ x = np.array([2.0, -1.0, 4.0])
 b = np.array([0.5, -0.5])
 g = np.array([1.0, -2.0])  # ∂L/∂y, given
 
-y = cf.linear_csc249(x, W, b)
-closed = cf.linear_csc249_backward(x, W, b, g)
+y = cf.linear_columns(x, W, b)
+closed = cf.linear_columns_backward(x, W, b, g)
 print("y = Wx + b       =", y)
 print("dL/dW = g x^T    =\n", closed.dW)
 print("dL/db = g        =", closed.db)

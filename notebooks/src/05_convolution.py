@@ -6,7 +6,7 @@
 # *Fifth notebook of the series. About an hour.*
 #
 # A convolutional layer slides a small kernel over its input. Its backward pass is the favourite derivation of the
-# courses whose homework seeds this series: CSC 249 HW2 Problem 3 (with stride), CS 4670 PA5 A ("the backward pass
+# courses whose homework this series follows: CSC 249 HW2 Problem 3 (with stride), CS 4670 PA5 A ("the backward pass
 # is a convolution with a flipped kernel"), EECS 498 HW1 §1.5 (the *full and *filt forms) and Tsinghua's HW1 §1.1
 # (start from a 1×3×3 input and a 2×2 kernel). Here you will derive it once, with indices, then see each course's
 # way of writing the answer, and what stride and padding change. The picture to keep in mind: **one output reads
@@ -108,15 +108,15 @@ assert np.array_equal(dx_flip, r.dx[0, 0])
 #
 # with w̃[c, d] = w[−c, −d]: again the same operation with the flipped kernel. The weight gradient has the same
 # shape of answer, ∂L/∂w = ∂L/∂y ⋆ x̃ (A.2), derived step by step in the next section.
-# `closed_form.conv_cs4670_backward` implements these two lines; `conv_cs4670_backward_direct` sums the chain rule
-# (equation 3 of the seed) literally:
+# `closed_form.true_conv_same_backward` implements these two lines; `true_conv_same_backward_direct` sums the chain rule
+# (equation 3 of the handout) literally:
 
 # %%
 rng = np.random.default_rng(0)
 x1, w1 = rng.normal(size=(5, 6)), rng.normal(size=(3, 3))
-g1 = rng.normal(size=cf.conv_cs4670(x1, w1).shape)
-via_flip = cf.conv_cs4670_backward(x1, w1, g1)
-direct = cf.conv_cs4670_backward_direct(x1, w1, g1)
+g1 = rng.normal(size=cf.true_conv_same(x1, w1).shape)
+via_flip = cf.true_conv_same_backward(x1, w1, g1)
+direct = cf.true_conv_same_backward_direct(x1, w1, g1)
 print("flip identities == chain rule summed literally:",
       np.allclose(via_flip.dx, direct.dx, atol=1e-12), np.allclose(via_flip.dw, direct.dw, atol=1e-12))
 assert np.allclose(via_flip.dx, direct.dx, atol=1e-12) and np.allclose(via_flip.dw, direct.dw, atol=1e-12)
@@ -124,12 +124,12 @@ assert np.allclose(via_flip.dx, direct.dx, atol=1e-12) and np.allclose(via_flip.
 # %% [markdown]
 # ## ∂L/∂w, derived: a correlation with the input, a convolution with the flipped input (CS 4670 A.2)
 #
-# The seed asks to *show* ∂L/∂w = ∂L/∂y ⋆ x̃ with x̃[a, b] = x[−a, −b] ("an answer with no derivation will receive
+# The handout asks to *show* ∂L/∂w = ∂L/∂y ⋆ x̃ with x̃[a, b] = x[−a, −b] ("an answer with no derivation will receive
 # no credit"). The derivation is the one for x with the roles of the two factors exchanged; here it is one step at
 # a time. Indices: x[a, b] and y[e, f] run over the image (y has x's size, zero padding); w[c, d] over the kernel,
 # centred, so a 3×3 kernel has c, d ∈ {−1, 0, 1}; any array is 0 outside its index set.
 #
-# 1. **The chain rule** (the seed's equation 3, written for w): L depends on w[c, d] only through the outputs, so
+# 1. **The chain rule** (the handout's equation 3, written for w): L depends on w[c, d] only through the outputs, so
 #    ∂L/∂w[c, d] = Σ_{e,f} ∂L/∂y[e, f] · ∂y[e, f]/∂w[c, d].
 # 2. **The local derivative.** In y[e, f] = Σ_{a,b} x[a, b]·w[e − a, f − b], the weight w[c, d] appears in the
 #    one term with e − a = c and f − b = d, that is a = e − c, b = f − d, and its factor there is x[e − c, f − d].
@@ -139,7 +139,7 @@ assert np.allclose(via_flip.dx, direct.dx, atol=1e-12) and np.allclose(via_flip.
 # 4. **Flip x.** With x̃[a, b] = x[−a, −b] we have x[e − c, f − d] = x̃[c − e, d − f], so
 #    ∂L/∂w[c, d] = Σ_{e,f} ∂L/∂y[e, f] · x̃[c − e, d − f] = (∂L/∂y ⋆ x̃)[c, d]: equation 2 again, with ∂L/∂y in
 #    the place of the image and x̃ in the place of the kernel, evaluated on the kernel's index set. ∎
-# 5. **The seed's hint, x ⋆ w = w ⋆ x:** substituting c = e − a in equation 2 gives
+# 5. **The handout's hint, x ⋆ w = w ⋆ x:** substituting c = e − a in equation 2 gives
 #    y[e, f] = Σ_{c,d} w[c, d]·x[e − c, f − d] = (w ⋆ x)[e, f]. Read this way w is the "image" and x the "kernel",
 #    so A.1's result with the two exchanged, ∂L/∂(image) = ∂L/∂y ⋆ (flipped kernel), is exactly step 4.
 # 6. **As a correlation.** Substituting a = e − c, b = f − d in step 3 instead:
@@ -177,7 +177,7 @@ for c in kernel_idx:
 
 w1t = mg.tensor(w1, requires_grad=True)
 y1 = F.conv2d(mg.tensor(x1[None, None]), w1t[::-1, ::-1].reshape(1, 1, 3, 3), padding=1)[0, 0]
-assert np.allclose(y1.numpy(), cf.conv_cs4670(x1, w1), atol=1e-12)   # the same forward as equation 2
+assert np.allclose(y1.numpy(), cf.true_conv_same(x1, w1), atol=1e-12)   # the same forward as equation 2
 (y1 * mg.tensor(g1)).sum().backward()
 print("dL/dw by autodiff =\n", w1t.grad)
 for name, value in (("step 3, the chain rule summed", step3), ("step 4, dL/dy conv flipped x", step4),
@@ -188,22 +188,22 @@ for name, value in (("step 3, the chain rule summed", step3), ("step 4, dL/dy co
 assert np.allclose(via_flip.dw, w1t.grad, atol=1e-12)
 
 # %% [markdown]
-# **EECS 498 HW1 §1.5** uses two named operations (1-based in the seed, 0-based here):
+# **EECS 498 HW1 §1.5** uses two named operations (1-based in the handout, 0-based here):
 #
 # * full convolution (a *full b)[i, j] = Σ_{m,n} a[m, n]·b[i − m, j − n], size (H + H′ − 1)×(W + W′ − 1);
 # * filtering (a *filt b)[i, j] = Σ_{m,n} a[i + m, j + n]·b[m, n], size (H − H′ + 1)×(W − W′ + 1).
 #
-# With the layer Y_{n,f} = Σ_c X_{n,c} *full W_{f,c}, the seed asks to show **∂L/∂X_{n,c} = Σ_f ∂L/∂Y_{n,f} *filt
+# With the layer Y_{n,f} = Σ_c X_{n,c} *full W_{f,c}, the handout asks to show **∂L/∂X_{n,c} = Σ_f ∂L/∂Y_{n,f} *filt
 # W_{f,c}** and **∂L/∂W_{f,c} = Σ_n ∂L/∂Y_{n,f} *filt X_{n,c}**: the flip of *full and the flip of the backward
-# cancel, so *filt needs none. (The seed gives Y the size H − H′ + 1, which only fits a *filt forward; with that
+# cancel, so *filt needs none. (The handout gives Y the size H − H′ + 1, which only fits a *filt forward; with that
 # forward the correct rules are ∂L/∂X = Σ_f ∂L/∂Y *full W and ∂L/∂W = Σ_n X *filt ∂L/∂Y — see
 # `closed_form.conv_fullfilt`.) Checked against autodiff:
 
 # %%
 X2, W2 = rng.normal(size=(2, 3, 5, 4)), rng.normal(size=(4, 3, 3, 2))
-Y2 = cf.conv_eecs498(X2, W2)
+Y2 = cf.conv_full_layer(X2, W2)
 G2 = rng.normal(size=Y2.shape)
-rule = cf.conv_eecs498_backward(X2, W2, G2)
+rule = cf.conv_full_layer_backward(X2, W2, G2)
 one = cf.conv_filt(G2[0, 1], W2[1, 2])        # one term of the sum: ∂L/∂Y_{0,1} *filt W_{1,2}
 Xt, Wt = mg.tensor(X2, requires_grad=True), mg.tensor(W2, requires_grad=True)
 kh, kw = W2.shape[2:]
@@ -300,7 +300,7 @@ assert np.allclose(rs.dx, xt.grad, atol=1e-12) and np.allclose(rs.dw, wt.grad, a
 
 # %% [markdown]
 # **Exercise.** Write `conv2d_backward(x, w, b, g, stride=1, padding=0)` for CSC 249's layer (batched:
-# x (N, C, H, W), w (K, C, kH, kW), b (K,), g = ∂L/∂y (N, K, OH, OW)), returning `(dx, dw, db)`. The seed asks for
+# x (N, C, H, W), w (K, C, kH, kW), b (K,), g = ∂L/∂y (N, K, OH, OW)), returning `(dx, dw, db)`. The handout asks for
 # nested loops; a loop over the output positions (i, j), with numpy doing the sums over batch, channels and
 # filters, is a good middle way. Stride and padding may be an int or a (height, width) pair: `pair(v)` turns
 # both into a pair. Pad x, accumulate into a padded dx, crop at the end. The hidden cases include stride 2,

@@ -273,23 +273,23 @@ check("tanh_backward", tanh_backward)
 #
 # EN4553 A2 Q1: LRelu(x) = x if x ≥ 0, and 0.1x otherwise. Its derivative is 1 on the right and 0.1 on the left.
 #
-# **At exactly 0 there are two conventions.** The seed puts 0 in the "x if x ≥ 0" branch, so differentiating the
+# **At exactly 0 there are two conventions.** The handout puts 0 in the "x if x ≥ 0" branch, so differentiating the
 # branch that holds there gives **LRelu′(0) = 1**; this notebook uses that convention while it works EN4553's
 # problem. PyTorch takes the slope of the *negative* side at 0 (LRelu′(0) = 0.1, PRelu′(0) = α), consistent with
 # its relu′(0) = 0, and so do this library's engine and, by default, its closed forms (`kink="negative"`;
-# `kink="positive"` gives the seed's). Both are valid subgradients (any slope between 0.1 and 1 is); the forward
+# `kink="positive"` gives the handout's). Both are valid subgradients (any slope between 0.1 and 1 is); the forward
 # values agree, since both branches give 0 at 0; only ∂L/∂u at an input exactly 0 differs: g or 0.1·g (α·g).
 #
 # PRelu (Q1(d)) replaces 0.1 by a learned α: v = u for u ≥ 0, v = αu for u < 0. Two derivatives:
 #
-# * **∂v/∂u** = 1 (u ≥ 0) or α (u < 0), as for LRelu (the seed's convention; PyTorch: 1 for u > 0, α for u ≤ 0);
+# * **∂v/∂u** = 1 (u ≥ 0) or α (u < 0), as for LRelu (the handout's convention; PyTorch: 1 for u > 0, α for u ≤ 0);
 # * **∂v/∂α** = u where u < 0 and 0 elsewhere — the same in both conventions, since α·u = 0 at u = 0. One α is
 #   shared by all the units, so its gradient adds over them:
 #
 # $$\frac{\partial L}{\partial \alpha} = \sum_{i:\ u_i < 0} \frac{\partial L}{\partial v_i}\, u_i .$$
 #
-# With the U of EN4553's toy network for index 180577X (notebook 8), U = [[8, 5], [−0.5, −0.5]], and the seed's
-# ∂L/∂V = [[2, −2.5], [1.5, 3]]:
+# With the U of EN4553's max-pool → LeakyReLU → dense network for index 180577X (notebook 8),
+# U = [[8, 5], [−0.5, −0.5]], and the handout's ∂L/∂V = [[2, −2.5], [1.5, 3]]:
 #
 # * V = [[8, 5], [−0.5α₀, −0.5α₀]] for the current α = α₀ (only the negative entries depend on α);
 # * (∂L/∂α) at α₀ = 1.5·(−0.5) + 3·(−0.5) = **−2.25** — it does not depend on α₀ at all, because V is linear in α.
@@ -297,14 +297,14 @@ check("tanh_backward", tanh_backward)
 # %%
 U = np.array([[8.0, 5.0], [-0.5, -0.5]])
 dL_dV = np.array([[2.0, -2.5], [1.5, 3.0]])
-toy = cf.toy_prelu(U, dL_dV)
-print("V = V_const + alpha * V_alpha with V_const =\n", toy.V_const, "\nand V_alpha =\n", toy.V_alpha)
-print("dL/dalpha =", toy.dL_dalpha)
+part_d = cf.pool_lrelu_net_prelu(U, dL_dV)
+print("V = V_const + alpha * V_alpha with V_const =\n", part_d.V_const, "\nand V_alpha =\n", part_d.V_alpha)
+print("dL/dalpha =", part_d.dL_dalpha)
 alpha = mg.tensor([0.25], requires_grad=True)
 Ut = mg.tensor(U, requires_grad=True)
 F.prelu(Ut, alpha).backward(mg.tensor(dL_dV))
 print("autodiff: dL/dalpha =", alpha.grad, " dL/dU =\n", Ut.grad)
-assert toy.dL_dalpha == -2.25 and np.allclose(alpha.grad, [-2.25])
+assert part_d.dL_dalpha == -2.25 and np.allclose(alpha.grad, [-2.25])
 assert np.allclose(Ut.grad, [[2.0, -2.5], [1.5 * 0.25, 3.0 * 0.25]])
 
 # %% [markdown]
@@ -313,20 +313,20 @@ assert np.allclose(Ut.grad, [[2.0, -2.5], [1.5 * 0.25, 3.0 * 0.25]])
 # %%
 u0 = np.array([-1.0, 0.0, 2.0])
 g0 = np.ones(3)
-seed = cf.prelu_backward(u0, 0.25, g0, kink="positive")
+handout = cf.prelu_backward(u0, 0.25, g0, kink="positive")
 pytorch = cf.prelu_backward(u0, 0.25, g0, kink="negative")
 u0t, alpha0 = mg.tensor(u0, requires_grad=True), mg.tensor([0.25], requires_grad=True)
 F.prelu(u0t, alpha0).backward(mg.tensor(g0))
 print("u = [-1, 0, 2], alpha = 0.25, dL/dv = 1")
-print("EN4553 (x if x >= 0):    dL/du =", seed.dx, " dL/dalpha =", seed.dalpha)
+print("EN4553 (x if x >= 0):    dL/du =", handout.dx, " dL/dalpha =", handout.dalpha)
 print("PyTorch (slope at 0 = α): dL/du =", pytorch.dx, " dL/dalpha =", pytorch.dalpha)
 print("this library's autodiff: dL/du =", u0t.grad, "(PyTorch's)")
-assert list(seed.dx) == [0.25, 1.0, 1.0] and list(pytorch.dx) == [0.25, 0.25, 1.0]
-assert np.array_equal(u0t.grad, pytorch.dx) and float(seed.dalpha) == float(pytorch.dalpha) == -1.0
+assert list(handout.dx) == [0.25, 1.0, 1.0] and list(pytorch.dx) == [0.25, 0.25, 1.0]
+assert np.array_equal(u0t.grad, pytorch.dx) and float(handout.dalpha) == float(pytorch.dalpha) == -1.0
 
 # %% [markdown]
 # **Exercise.** Write `prelu_backward(x, alpha, g)` for one shared α (a float): return `(dx, dalpha)` with
-# `dalpha` a number. Convention at x = 0: **the seed's**, ∂v/∂x = 1 there (`check(..., kink="positive")` grades with
+# `dalpha` a number. Convention at x = 0: **the handout's**, ∂v/∂x = 1 there (`check(..., kink="positive")` grades with
 # it; `kink="negative"` would grade PyTorch's). The hidden cases include inputs exactly 0 and all-positive inputs;
 # the rule checker's sweep then tries one α per channel (calling your function once per channel).
 

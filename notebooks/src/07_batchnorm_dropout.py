@@ -10,7 +10,7 @@
 # * **batch normalisation** standardises each feature with the mean and variance *of the current batch*. Every
 #   output depends on every input of the batch, so its backward pass is the longest derivation of the series. We do
 #   it twice: **staged**, one small operation at a time along the graph, and as the **compact closed form**, and
-#   check that they agree. Then the EECS 498 variant with its unusual σ, the seed's own route through ∂σ/∂x, and
+#   check that they agree. Then the EECS 498 variant with its unusual σ, the handout's own route through ∂σ/∂x, and
 #   its test-mode forward;
 # * **dropout** multiplies by a random 0/1 mask; its backward is one line, but the train/test scaling is where the
 #   mistakes are.
@@ -205,24 +205,24 @@ assert np.allclose(xe.grad, np.broadcast_to(scale, batch_a.shape))
 # %%
 X = rng.normal(size=(5, 3)) * 1.5 - 0.5
 G = rng.normal(size=(5, 3))
-dsig = cf.eecs498_dsigma_dXi(X, 2)
+dsig = cf.batch_norm_one_sigma_dsigma_dXi(X, 2)
 Xt = mg.tensor(X, requires_grad=True)
 D = Xt - Xt.mean(0, keepdim=True)
 sigma = ((D * D).sum() + 1e-5).sqrt()
 sigma.backward()
 print("dsigma/dX_2 by the formula:", dsig, "  by autodiff:", Xt.grad[2])
-assert np.allclose(dsig, Xt.grad[2]) and np.allclose(cf.eecs498_dmu_dXi(X, 2), np.eye(3) / 5)
+assert np.allclose(dsig, Xt.grad[2]) and np.allclose(cf.batch_norm_one_sigma_dmu_dXi(X, 2), np.eye(3) / 5)
 Xt = mg.tensor(X, requires_grad=True)
 D = Xt - Xt.mean(0, keepdim=True)
 (D / ((D * D).sum() + 1e-5).sqrt()).backward(mg.tensor(G))
-seed_rule = cf.batch_norm_eecs498_backward(X, G).dX
-print("dL/dX by the seed's formula equals autodiff:", np.allclose(seed_rule, Xt.grad, atol=1e-12))
+handout_rule = cf.batch_norm_one_sigma_backward(X, G).dX
+print("dL/dX by the handout's formula equals autodiff:", np.allclose(handout_rule, Xt.grad, atol=1e-12))
 print(f"sigma = {float(sigma.item()):.4f} (one number); the usual per-feature std would be {X.std(0)}")
-assert np.allclose(seed_rule, Xt.grad, atol=1e-12)
+assert np.allclose(handout_rule, Xt.grad, atol=1e-12)
 
 # %% [markdown]
 # With this σ the outputs are much smaller than with the usual per-feature standard deviation (σ here is about
-# √(n·d) times larger), which is why most students read the seed as the usual batch norm; the library implements
+# √(n·d) times larger), which is why most students read the handout as the usual batch norm; the library implements
 # both readings (`per_feature=True` gives one σ per feature, still without 1/n).
 #
 # **A worked example.** n = 3 rows, d = 2 features, ε = 0 so that the numbers stay exact:
@@ -241,16 +241,16 @@ assert np.allclose(seed_rule, Xt.grad, atol=1e-12)
 # %%
 Xw, Gw = np.array([[1.0, 2.0], [3.0, 0.0], [5.0, 4.0]]), np.array([[1.0, 0.0], [0.0, 1.0], [1.0, -1.0]])
 dX_by_hand = np.array([[-1 / 24, 0.0], [-1 / 6, 1 / 8], [5 / 24, -1 / 8]])
-mu_w, sigma_w = cf.batch_norm_eecs498_stats(Xw, eps=0.0)
-print("mu =", mu_w, " sigma =", float(sigma_w), " dsigma/dX_1 =", cf.eecs498_dsigma_dXi(Xw, 0, eps=0.0))
+mu_w, sigma_w = cf.batch_norm_one_sigma_stats(Xw, eps=0.0)
+print("mu =", mu_w, " sigma =", float(sigma_w), " dsigma/dX_1 =", cf.batch_norm_one_sigma_dsigma_dXi(Xw, 0, eps=0.0))
 print("dL/dX by hand:\n", dX_by_hand)
 assert np.allclose(mu_w, [3.0, 2.0]) and float(sigma_w) == 4.0
-assert np.allclose(cf.batch_norm_eecs498_backward(Xw, Gw, eps=0.0).dX, dX_by_hand, atol=1e-15)
+assert np.allclose(cf.batch_norm_one_sigma_backward(Xw, Gw, eps=0.0).dX, dX_by_hand, atol=1e-15)
 assert np.allclose(dX_by_hand.sum(axis=0), 0.0)
 
 # %% [markdown]
-# **Exercise.** Write `batchnorm_sigma_backward(X, g, eps=1e-5)` for the seed's layer (X of shape (n, d), rows are
-# instances, no γ or β): compute μ and the seed's σ = √(Σⱼ ‖Xⱼ − μ‖² + ε) — one number, no 1/n — and return
+# **Exercise.** Write `batchnorm_sigma_backward(X, g, eps=1e-5)` for the handout's layer (X of shape (n, d), rows are
+# instances, no γ or β): compute μ and the handout's σ = √(Σⱼ ‖Xⱼ − μ‖² + ε) — one number, no 1/n — and return
 # ∂L/∂X = (G − Ḡ)/σ − (X − μ) Σⱼ ⟨Gⱼ, Xⱼ − μ⟩/σ³ (shape (n, d)). The check starts with the worked example above; its
 # hidden cases are a batch of 2, a single feature (d = 1), a wide batch (4 rows, 12 features) and a large ε = 0.5,
 # and it names the plausible slips: σ with the 1/n of a variance, the ∂σ/∂X path (or the ∂μ/∂X path) forgotten, ε
@@ -259,29 +259,29 @@ assert np.allclose(dX_by_hand.sum(axis=0), 0.0)
 # %% [exercise batchnorm_sigma_backward]
 def batchnorm_sigma_backward(X, g, eps=1e-5):
     """EECS 498 §1.4: Y_i = (X_i − μ)/σ, σ = √(Σ_j ‖X_j − μ‖² + ε) (one number). Returns dL/dX, shape (n, d)."""
-    raise NotImplementedError("write the backward through μ and the seed's σ here")
+    raise NotImplementedError("write the backward through μ and the handout's σ here")
 
 # %% [solution batchnorm_sigma_backward]
 def batchnorm_sigma_backward(X, g, eps=1e-5):
     """EECS 498 §1.4: Y_i = (X_i − μ)/σ, σ = √(Σ_j ‖X_j − μ‖² + ε) (one number). Returns dL/dX, shape (n, d)."""
     d = X - X.mean(axis=0)                                  # X_i − μ
-    sigma = np.sqrt(np.sum(d * d) + eps)                    # the seed's σ: ONE number, no 1/n
+    sigma = np.sqrt(np.sum(d * d) + eps)                    # the handout's σ: ONE number, no 1/n
     return (g - g.mean(axis=0)) / sigma - d * np.sum(g * d) / sigma**3
 
 # %%
 check("batchnorm_sigma_backward", batchnorm_sigma_backward)
 
 # %% [markdown]
-# ## The seed's route, for the layer libraries use
+# ## The handout's route, for the layer libraries use
 #
-# The seed's way to the gradient — first ∂μ/∂Xᵢ, then ∂σ/∂Xᵢ, then the chain rule — works for the usual layer too,
+# The handout's way to the gradient — first ∂μ/∂Xᵢ, then ∂σ/∂Xᵢ, then the chain rule — works for the usual layer too,
 # and gives the compact form of above in another arrangement. Per feature, with a batch of m rows,
 #
 # y = γ (x − μ)/σ + β,  μ = (1/m) Σⱼ xⱼ,  **σ = √(σ² + ε)** with σ² = (1/m) Σⱼ (xⱼ − μ)² (the biased variance).
 #
 # 1. ∂μ/∂xᵢ = 1/m.
 # 2. ∂σ/∂xᵢ = (1/2σ)·(2/m) Σⱼ (xⱼ − μ)(1[i = j] − 1/m) = (xᵢ − μ)/(mσ): the −1/m terms add up to
-#    −(1/m) Σⱼ (xⱼ − μ) = 0, as in the seed's σ (which is the same without the 1/m and with one σ for all
+#    −(1/m) Σⱼ (xⱼ − μ) = 0, as in the handout's σ (which is the same without the 1/m and with one σ for all
 #    features).
 # 3. ∂yⱼ/∂xᵢ = γ [(1[i = j] − 1/m)/σ − (xⱼ − μ)/σ² · ∂σ/∂xᵢ], so with g = ∂L/∂y
 #
@@ -299,30 +299,30 @@ mu_s, d_s = xs.mean(axis=0), xs - xs.mean(axis=0)
 sig_s = np.sqrt((d_s * d_s).mean(axis=0) + 1e-5)                      # √(σ² + ε), biased σ²
 route = gam / sig_s * (gs - gs.mean(axis=0)) - gam * d_s / (6 * sig_s**3) * (gs * d_s).sum(axis=0)
 compact = cf.batch_norm_backward(xs, gam, bet, gs).dx
-print("the seed's route equals the compact form:", np.allclose(route, compact, rtol=1e-12, atol=1e-12))
+print("the handout's route equals the compact form:", np.allclose(route, compact, rtol=1e-12, atol=1e-12))
 assert np.allclose(route, compact, rtol=1e-12, atol=1e-12)
 
 # %% [markdown]
-# ## The seed's σ at test time
+# ## The handout's σ at test time
 #
-# The seed adds: "For the forward pass implementation, you will have to consider train and test scenarios." In
+# The handout adds: "For the forward pass implementation, you will have to consider train and test scenarios." In
 # training, μ and σ come from the batch. At test time the output for one example must not depend on which other
 # examples happen to share its batch, so the layer normalises with **fixed** statistics: running averages of the
 # training batches' μ and σ (here with momentum 0.1, as `BatchNorm1d` keeps its running mean),
 #
 # test mode: Yᵢ = (Xᵢ − μ_run)/σ_run.
 #
-# With the seed's σ this matters twice over: σ = √(Σⱼ ‖Xⱼ − μ‖² + ε) has no 1/n, so it grows like √n with the
+# With the handout's σ this matters twice over: σ = √(Σⱼ ‖Xⱼ − μ‖² + ε) has no 1/n, so it grows like √n with the
 # **batch size**. Normalising a test batch with its own σ would scale its outputs by √(n_train/n_test) — and a
-# single test example would give X − μ = 0, an output of all zeros. `closed_form.batch_norm_eecs498_stats` gives a
-# batch's (μ, σ), `closed_form.batch_norm_eecs498_eval` the test-mode forward:
+# single test example would give X − μ = 0, an output of all zeros. `closed_form.batch_norm_one_sigma_stats` gives a
+# batch's (μ, σ), `closed_form.batch_norm_one_sigma_eval` the test-mode forward:
 
 # %%
 stream = np.random.default_rng(3)
 spread, centre = np.array([1.0, 2.0, 0.5]), np.array([0.0, 1.0, -2.0])
 run_mu, run_sigma = np.zeros(3), 1.0
 for _ in range(200):                                     # 200 training batches of 16 examples
-    mu_b, sigma_b = cf.batch_norm_eecs498_stats(stream.normal(size=(16, 3)) * spread + centre)
+    mu_b, sigma_b = cf.batch_norm_one_sigma_stats(stream.normal(size=(16, 3)) * spread + centre)
     run_mu, run_sigma = 0.9 * run_mu + 0.1 * mu_b, 0.9 * run_sigma + 0.1 * float(sigma_b)
 expected_sigma = np.sqrt(15 * (spread**2).sum())         # E Σⱼ‖Xⱼ − μ‖² = (n − 1)·Σ variances, n = 16
 print(f"running mu = {run_mu.round(1)} (the data's centre {centre}); running sigma = {run_sigma:.1f} "
@@ -333,18 +333,18 @@ example = np.array([[0.5, 2.0, -1.0]])
 others = stream.normal(size=(63, 3)) * spread + centre
 for n in (4, 64):
     batch = np.concatenate([example, others[:n - 1]])
-    train_out = cf.batch_norm_eecs498(batch)[0]
-    test_out = cf.batch_norm_eecs498_eval(batch, run_mu, run_sigma)[0]
+    train_out = cf.batch_norm_one_sigma(batch)[0]
+    test_out = cf.batch_norm_one_sigma_eval(batch, run_mu, run_sigma)[0]
     print(f"the example in a batch of {n:2d}: training-mode Y = {train_out.round(3)}, "
           f"test-mode Y = {test_out.round(3)}")
-alone = cf.batch_norm_eecs498(example)[0]
+alone = cf.batch_norm_one_sigma(example)[0]
 print("the example alone, training mode:", alone)
-test_4 = cf.batch_norm_eecs498_eval(np.concatenate([example, others[:3]]), run_mu, run_sigma)[0]
-test_64 = cf.batch_norm_eecs498_eval(np.concatenate([example, others]), run_mu, run_sigma)[0]
+test_4 = cf.batch_norm_one_sigma_eval(np.concatenate([example, others[:3]]), run_mu, run_sigma)[0]
+test_64 = cf.batch_norm_one_sigma_eval(np.concatenate([example, others]), run_mu, run_sigma)[0]
 assert np.array_equal(test_4, test_64) and np.allclose(test_4, (example[0] - run_mu) / run_sigma)
 assert np.array_equal(alone, np.zeros(3))
-sig_4 = float(cf.batch_norm_eecs498_stats(np.concatenate([example, others[:3]]))[1])
-sig_64 = float(cf.batch_norm_eecs498_stats(np.concatenate([example, others]))[1])
+sig_4 = float(cf.batch_norm_one_sigma_stats(np.concatenate([example, others[:3]]))[1])
+sig_64 = float(cf.batch_norm_one_sigma_stats(np.concatenate([example, others]))[1])
 assert 2.5 < sig_64 / sig_4 < 7.0                        # about sqrt(63 / 3) = 4.6: the batch size sets the scale
 
 # %% [markdown]
@@ -386,7 +386,7 @@ assert np.array_equal(drop(ones).numpy(), ones.numpy())
 print("after .eval(): the identity")
 
 # %% [markdown]
-# **Exercise.** Write `dropout_backward(mask, g, p, inverted)`: ∂L/∂X for the seed's form (Y = X ⊙ M,
+# **Exercise.** Write `dropout_backward(mask, g, p, inverted)`: ∂L/∂X for the handout's form (Y = X ⊙ M,
 # `inverted=False`) or inverted dropout (Y = X ⊙ M/(1 − p), `inverted=True`), in training mode.
 
 # %% [exercise dropout_backward]
@@ -514,9 +514,9 @@ assert abs(along_d - numeric) <= 1e-5 * abs(along_d)
 #
 # 1. Why do the batch-norm input gradients of a batch always sum to zero (per feature)?
 # 2. A network with batch norm is evaluated on one image at a time in training mode by mistake. What happens?
-# 3. With p = 0.5 and the seed's form of dropout, what must the test-time layer compute? And with inverted
+# 3. With p = 0.5 and the handout's form of dropout, what must the test-time layer compute? And with inverted
 #    dropout?
-# 4. The seed's σ was averaged over training batches of 16. Why would normalising a test batch of 64 with its own
+# 4. The handout's σ was averaged over training batches of 16. Why would normalising a test batch of 64 with its own
 #    σ be wrong even though 64 examples give good statistics?
 # 5. Which layers hold most of VGG11's 9.76 million parameters, and which do most of its arithmetic?
 #
@@ -527,7 +527,7 @@ assert abs(along_d - numeric) <= 1e-5 * abs(along_d)
 # 2. With a batch of one, x − μ = 0 for every feature: every output equals β, whatever the image (and the gradient
 #    with respect to x is 0). `microgradnet` refuses to train batch norm on one value per channel.
 # 3. Y = (1 − p)X = 0.5X (scale by the keep probability); with inverted dropout, Y = X.
-# 4. The seed's σ has no 1/n: it grows like √n, so a batch of 64 gets a σ about √(63/15) ≈ 2 times the training
+# 4. The handout's σ has no 1/n: it grows like √n, so a batch of 64 gets a σ about √(63/15) ≈ 2 times the training
 #    one, and every output comes out about half as large as the network was trained on. Test mode uses the fixed
 #    running σ (and μ), whatever the test batch's size.
 # 5. The last four convolutions hold 8.26 million (the 256 → 512 one 1.18 million, each 512 → 512 one 2.36

@@ -7,7 +7,7 @@
 #
 # EN4553 (Machine Vision, University of Moratuwa) Assignment 2, Question 1, puts together three layers from the
 # previous notebooks — max-pooling, a leaky ReLU and a dense layer — into a network small enough to do entirely by
-# hand, with an input built from the student's own **index number**. This notebook works the seed's example index
+# hand, with an input built from the student's own **index number**. This notebook works the handout's example index
 # 180577X, then lets you type yours and gives you X, every forward and backward value, and the graph.
 #
 # The network:
@@ -33,7 +33,7 @@ np.set_printoptions(precision=4, suppress=True)
 #
 # ## (b) The input from an index number
 #
-# The seed's recipe, cell by cell from the top left, row by row:
+# The handout's recipe, cell by cell from the top left, row by row:
 #
 # 1. the six digits of the index number fill cells 1–6 (the final letter is ignored);
 # 2. a repeated digit gets +0.1 on its second occurrence, +0.2 on its third…, so the six values are distinct; every
@@ -59,18 +59,18 @@ assert np.array_equal(X.ravel()[6:12], -X.ravel()[:6]) and np.array_equal(X[3], 
 # V = [[8, 5], [−0.05, −0.05]]. Then y = 8·1 + 5·2 + (−0.05)·10 + (−0.05)·4 = 8 + 10 − 0.5 − 0.2 = **17.3**.
 
 # %%
-toy = cf.toy_network(X, dL_dy=2.0)
-print("U =\n", toy.U, "\nV =\n", toy.V, "\ny =", round(toy.y, 10))
-assert np.array_equal(toy.U, [[8, 5], [-0.5, -0.5]]) and np.allclose(toy.V, [[8, 5], [-0.05, -0.05]])
-assert abs(toy.y - 17.3) < 1e-12
+net = cf.pool_lrelu_net(X, dL_dy=2.0)
+print("U =\n", net.U, "\nV =\n", net.V, "\ny =", round(net.y, 10))
+assert np.array_equal(net.U, [[8, 5], [-0.5, -0.5]]) and np.allclose(net.V, [[8, 5], [-0.05, -0.05]])
+assert abs(net.y - 17.3) < 1e-12
 
 # %% [markdown]
 # ## (c) Backward, with ∂L/∂y = 2.0
 #
-# * **Dense.** y = Σ vᵢwᵢ, so ∂y/∂vᵢ = wᵢ and ∂L/∂vᵢ = ∂L/∂y·wᵢ; the seed's ∂L/∂v₁ = 2 × 1 = 2, and
+# * **Dense.** y = Σ vᵢwᵢ, so ∂y/∂vᵢ = wᵢ and ∂L/∂vᵢ = ∂L/∂y·wᵢ; the handout's ∂L/∂v₁ = 2 × 1 = 2, and
 #   ∂L/∂V = 2·[[1, 2], [10, 4]] = [[2, 4], [20, 8]].
 # * **LRelu.** ∂v/∂u = 1 where u ≥ 0 and 0.1 where u < 0: ∂L/∂U = [[2·1, 4·1], [20·0.1, 8·0.1]] = [[2, 4], [2, 0.8]].
-#   (At u = 0 exactly this is the seed's convention, "x if x ≥ 0", so LRelu′(0) = 1; PyTorch and this library's
+#   (At u = 0 exactly this is the handout's convention, "x if x ≥ 0", so LRelu′(0) = 1; PyTorch and this library's
 #   engine take the negative side's 0.1 there — notebook 6. For an index number the choice never shows: the recipe
 #   turns every 0 into 0.5, 0.6, …, so no entry of X, and hence of U, is 0.)
 # * **Maxpool.** Each window's gradient goes to its maximum: 2 to X(0, 1) (the 8), 4 to X(0, 3) (the 5), 2 to
@@ -79,29 +79,29 @@ assert abs(toy.y - 17.3) < 1e-12
 # (With L = ½(y − t)², ∂L/∂y = 2 means the target was t = y − 2 = 15.3.)
 
 # %%
-print("dL/dV =\n", toy.dL_dV, "\ndL/dU =\n", toy.dL_dU, "\ndL/dX =\n", toy.dL_dX)
-assert np.array_equal(toy.dL_dV, [[2, 4], [20, 8]]) and np.allclose(toy.dL_dU, [[2, 4], [2, 0.8]])
+print("dL/dV =\n", net.dL_dV, "\ndL/dU =\n", net.dL_dU, "\ndL/dX =\n", net.dL_dX)
+assert np.array_equal(net.dL_dV, [[2, 4], [20, 8]]) and np.allclose(net.dL_dU, [[2, 4], [2, 0.8]])
 expected = np.zeros((4, 4))
 expected[0, 1], expected[0, 3], expected[2, 0], expected[3, 2] = 2, 4, 2, 0.8
-assert np.allclose(toy.dL_dX, expected)
+assert np.allclose(net.dL_dX, expected)
 
 # %% [markdown]
-# The same network through the engine (`microgradnet.check.en4553` builds it from `F.max_pool2d`,
+# The same network through the engine (`microgradnet.check.check_pool_lrelu_net` builds it from `F.max_pool2d`,
 # `F.leaky_relu` and a dot product and back-propagates ∂L/∂y = 2), next to the hand-derived closed form:
 
 # %%
-result = checker.en4553("180577X", dL_dy=2.0)
+result = checker.check_pool_lrelu_net("180577X", dL_dy=2.0)
 print(result)
-assert result.passed and np.allclose(result.dL_dX, toy.dL_dX)
+assert result.passed and np.allclose(result.dL_dX, net.dL_dX)
 assert np.allclose(result.dL_dw, [16, 10, -0.1, -0.1])  # ∂L/∂w = ∂L/∂y · V: what SGD would use to update w
 
 # %% [markdown]
-# And drawn at scalar level, one Value per operation, grouped by the seed's three boxes. Each edge shows what it
+# And drawn at scalar level, one Value per operation, grouped by the handout's three boxes. Each edge shows what it
 # carries back (upstream gradient × local derivative): follow the 20 from V[1,0] through the LRelu's 0.1 to become
 # 2 at U[1,0], and then to X[2,0].
 
 # %%
-graph = checker.en4553_graph("180577X", dL_dy=2.0)
+graph = checker.pool_lrelu_net_graph("180577X", dL_dy=2.0)
 assert graph.root.data == 17.3 and graph.nodes["U[1,0]"].grad == 2.0
 show(graph.root, edge_labels="contrib")
 
@@ -115,9 +115,9 @@ show(graph.root, edge_labels="contrib")
 # nothing back:
 
 # %%
-slip_dU = np.where(toy.U > 0, toy.dL_dV, 0.0)   # ReLU's backward instead of LRelu's
-expected = {"X": toy.dL_dX}
-expected.update({f"V[{i},{j}]": toy.dL_dV[i, j] for i in range(2) for j in range(2)})
+slip_dU = np.where(net.U > 0, net.dL_dV, 0.0)   # ReLU's backward instead of LRelu's
+expected = {"X": net.dL_dX}
+expected.update({f"V[{i},{j}]": net.dL_dV[i, j] for i in range(2) for j in range(2)})
 expected.update({f"U[{i},{j}]": slip_dU[i, j] for i in range(2) for j in range(2)})
 results = rule_check(graph.root, expected)
 wrong = [(r.name, float(r.closed_form), float(r.autodiff)) for r in results if not r.ok]
@@ -127,7 +127,7 @@ show(graph.root, expected=expected)
 
 # %% [markdown]
 # **Exercise.** Write `toy_backward(X, dL_dy, w)` returning `(dL_dV, dL_dU, dL_dX)` (2×2, 2×2, 4×4) for this
-# network (LRelu slope 0.1, and the seed's LRelu′ = 1 for u ≥ 0). If two entries of a window tie for its
+# network (LRelu slope 0.1, and the handout's LRelu′ = 1 for u ≥ 0). If two entries of a window tie for its
 # maximum, give the gradient to **each** of them (CSC 249's rule; the index recipe never makes ties, but a hidden
 # case does). `X.reshape(2, 2, 2, 2)` has the window (a, b) at `[a, :, b, :]`.
 
@@ -141,7 +141,7 @@ def toy_backward(X, dL_dy, w):
     """Backward of Maxpool(2×2, stride 2) → LRelu(0.1) → y = Σ v_i w_i. Returns (dL/dV, dL/dU, dL/dX)."""
     U = X.reshape(2, 2, 2, 2).max(axis=(1, 3))                  # window (a, b) is X[2a:2a+2, 2b:2b+2]
     dL_dV = dL_dy * np.asarray(w, dtype=float).reshape(2, 2)     # ∂y/∂v_i = w_i, row-major
-    dL_dU = np.where(U >= 0, dL_dV, 0.1 * dL_dV)                 # LRelu′ = 1 (u ≥ 0, the seed's) or 0.1
+    dL_dU = np.where(U >= 0, dL_dV, 0.1 * dL_dV)                 # LRelu′ = 1 (u ≥ 0, the handout's) or 0.1
     dL_dX = np.zeros_like(X, dtype=float)
     for a in range(2):
         for b in range(2):
@@ -156,15 +156,15 @@ check("toy_backward", toy_backward)
 # ## (d) PRelu instead of LRelu
 #
 # Replace LRelu by PRelu: v = u for u ≥ 0, v = αu for u < 0, α learned (notebook 6; ∂v/∂α = u for u < 0 and 0
-# otherwise, the same in both conventions at 0). The seed's U for this part is
+# otherwise, the same in both conventions at 0). The handout's U for this part is
 # an image missing from the text; we use the U of the forward pass above, U = [[8, 5], [−0.5, −0.5]], with the
-# seed's ∂L/∂V = [[2, −2.5], [1.5, 3]].
+# handout's ∂L/∂V = [[2, −2.5], [1.5, 3]].
 #
 # * In terms of the current α₀: V = [[8, 5], [−0.5α₀, −0.5α₀]].
 # * (∂L/∂α) at α₀ = Σ_{uᵢ<0} ∂L/∂vᵢ·uᵢ = 1.5·(−0.5) + 3·(−0.5) = **−2.25** (whatever α₀ is).
 
 # %%
-pr = checker.en4553_prelu(U=toy.U, alpha=0.25)
+pr = checker.check_pool_lrelu_net_prelu(U=net.U, alpha=0.25)
 print(pr)
 assert pr.passed and pr.dL_dalpha == -2.25 and np.allclose(pr.V, [[8, 5], [-0.125, -0.125]])
 
@@ -187,25 +187,25 @@ check("prelu_dalpha", prelu_dalpha)
 # %% [markdown]
 # ## Your index number
 #
-# Type your index number below (six digits and a letter, like the seed's 180577X) and run the cells: you get your
+# Type your index number below (six digits and a letter, like the handout's 180577X) and run the cells: you get your
 # X, every forward and backward value computed twice (by the engine and by the hand-derived closed form, which
-# must agree), the graph, and ∂L/∂α for part (d) with your U and the seed's ∂L/∂V.
+# must agree), the graph, and ∂L/∂α for part (d) with your U and the handout's ∂L/∂V.
 
 # %%
 INDEX = "180577X"   # ← type your index number here, e.g. "200311K"
 
 # %%
-mine = checker.en4553(INDEX, dL_dy=2.0)
+mine = checker.check_pool_lrelu_net(INDEX, dL_dy=2.0)
 print(mine)
 print()
-print(checker.en4553_prelu(U=mine.U, alpha=0.25))
+print(checker.check_pool_lrelu_net_prelu(U=mine.U, alpha=0.25))
 assert mine.passed  # the engine and the hand-derived rules agree for any index
 nonzero = np.count_nonzero(mine.dL_dX)
 print(f"\n∂L/∂X has {nonzero} non-zero entries: one per window (its maximum)")
 assert nonzero == 4
 
 # %%
-show(checker.en4553_graph(INDEX, dL_dy=2.0).root, edge_labels="contrib")
+show(checker.pool_lrelu_net_graph(INDEX, dL_dy=2.0).root, edge_labels="contrib")
 
 # %% [markdown]
 # **Checkpoint.**
@@ -224,4 +224,4 @@ show(checker.en4553_graph(INDEX, dL_dy=2.0).root, edge_labels="contrib")
 #
 # </details>
 #
-# **Next:** [9. Training the seeds' models](09_training.ipynb).
+# **Next:** [9. Training the handouts' models](09_training.ipynb).

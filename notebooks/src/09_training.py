@@ -1,7 +1,7 @@
-"""Notebook 09: training the seeds' models (source of notebooks/09_training.ipynb; see notebooks/build.py)."""
+"""Notebook 09: training the handouts' models (source of notebooks/09_training.ipynb; see notebooks/build.py)."""
 
 # %% [markdown]
-# # 9. Training the seeds' models
+# # 9. Training the handouts' models
 #
 # *Last notebook of the series. About an hour; running all the cells trains about thirty networks and takes about
 # four minutes of computing (3.8 min of CPU time measured; 17.5 min of wall time on a two-core machine that seven
@@ -9,10 +9,10 @@
 #
 # Everything so far was one backward pass. Training repeats it thousands of times: forward a mini-batch, compute
 # the loss, backward, update the parameters, and watch the loss and the accuracy. Here we train the models the EECS
-# 498 HW1 seed asks for, with the layers, losses and backward passes derived in notebooks 4–7:
+# 498 HW1 handout asks for, with the layers, losses and backward passes derived in notebooks 4–7:
 #
-# * **logistic regression** (§2) and a **binary SVM** (§3), without and with a hidden layer, on the seed's binary
-#   data set (`eecs498_binary`, a synthetic stand-in for the course's `data.pkl`, split 500 / 250 / 250), then
+# * **logistic regression** (§2) and a **binary SVM** (§3), without and with a hidden layer, on the handout's binary
+#   data set (`gaussian_binary_20d`, a synthetic stand-in for the course's `data.pkl`, split 500 / 250 / 250), then
 #   on MNIST as a binary question (3 or 8?);
 # * **softmax regression** (§4.3), a **two-layer net** (§4.4) and a **CNN with batch normalisation and dropout**
 #   (§5) on MNIST — here the built-in real subset of 4,000 training and 1,000 test digits, so it runs offline;
@@ -69,7 +69,7 @@ def train(model, split, config, epochs, batch_size=64, seed=0, regularization=No
 # [0, 1]. One tenth of MNIST's training part is held out for validation, as EECS 498 §4–5 suggest.
 
 # %%
-binary = D.eecs498_binary(seed=0)
+binary = D.gaussian_binary_20d(seed=0)
 mnist = D.load_mnist(subset=True, verbose=False)
 x_tr, y_tr, x_va, y_va = D.random_split(mnist.x_train, mnist.y_train, 0.1, seed=0)
 digits = D.Split(x_tr, y_tr, x_va, y_va, mnist.x_test, mnist.y_test)
@@ -118,7 +118,7 @@ def logistic_loss(scores, labels):
 check("logistic_loss", logistic_loss)
 
 # %% [markdown]
-# The seed asks for a logistic classifier without hidden units, then a two-layer net with a logistic output whose
+# The handout asks for a logistic classifier without hidden units, then a two-layer net with a logistic output whose
 # hidden size is chosen on the validation set. One run of each (the size H = 20 is the choice of the full study,
 # `python -m microgradnet.training.experiments hidden`):
 
@@ -185,7 +185,7 @@ assert all(acc > 0.9 for acc in mnist_binary.values())
 # ## Softmax regression and the two-layer net on MNIST (EECS 498 §4)
 #
 # Softmax regression is notebook 4's dense layer and softmax cross-entropy on the 784 pixels; the two-layer net
-# puts a hidden ReLU layer of H units in between. The seed asks for H chosen on the validation set:
+# puts a hidden ReLU layer of H units in between. The handout asks for H chosen on the validation set:
 
 # %% volatile
 epochs_mnist = 3 if FAST else 15
@@ -249,7 +249,7 @@ else:
 #
 # ## The spiral study (Tsinghua HW1 §2): the TensorFlow playground's spiral
 #
-# The seed sends the student to [playground.tensorflow.org/#dataset=spiral](https://playground.tensorflow.org/#dataset=spiral)
+# The handout sends the student to [playground.tensorflow.org/#dataset=spiral](https://playground.tensorflow.org/#dataset=spiral)
 # and asks for the best hyper-parameters found, and for how the learning rate, the hidden size and the
 # regularisation change the accuracy and the speed of convergence. `D.playground_spiral` is the playground's own
 # generator (`classifySpiralData`): two arms of 250 points, point i of an arm at radius r = 5i/250 and angle
@@ -321,7 +321,7 @@ else:  # the findings below, as ranges that hold with a margin (the full run her
 # ### Findings (from the full run above)
 #
 # * **Best configuration**: lr 0.01, two hidden layers of 32 ReLU units, no regularisation, inputs x1 and x2:
-#   99.6 % of the test points (found as the seed asks: one knob at a time, each setting judged on the validation
+#   99.6 % of the test points (found as the handout asks: one knob at a time, each setting judged on the validation
 #   points, never on the test points). 64 units do as well and converge sooner (95 % at epoch 42 against 69).
 # * **Learning rate.** Too small (0.001, 0.003): after 100 epochs the network still draws a few broad bands,
 #   65–79 % of the training points. 0.01 converges. Larger rates (0.03, 0.1) make the training accuracy jump

@@ -149,7 +149,7 @@ def test_the_steps_page_steps_with_the_keys_and_the_slider_and_fits_the_window(b
     _need(can_render("svg"), "no Graphviz renderer to draw the frames")
     steps = backward_steps(neuron())
     titles = steps.titles
-    assert titles[0] == "seed: ∂o/∂o = 1.0000"
+    assert titles[0] == "start: ∂o/∂o = 1.0000"
     page = tmp_path / "steps.html"
     steps.save_html(page)
     browser.cmd("POST", "/url", {"url": page.as_uri()})

@@ -203,7 +203,7 @@ def test_the_tape_lists_every_node_in_creation_order(default_run):
 
 
 def test_a_wrong_closed_form_fails_the_run_on_exactly_the_wrong_rows(monkeypatch):
-    right = closed_form.toy_network
+    right = closed_form.pool_lrelu_net
 
     def forgot_slope(X, **kw):  # the LRelu backward taken as 1 everywhere, propagated through the max-pool
         r = right(X, **kw)
@@ -211,7 +211,7 @@ def test_a_wrong_closed_form_fails_the_run_on_exactly_the_wrong_rows(monkeypatch
         dX = closed_form.max_pool2d_backward(r.X[None], dU[None], kernel_size=2, stride=2, tie=r.tie).dx[0]
         return r.__class__(**{**r.__dict__, "dL_dU": dU, "dL_dX": dX})
 
-    monkeypatch.setattr(closed_form, "toy_network", forgot_slope)
+    monkeypatch.setattr(closed_form, "pool_lrelu_net", forgot_slope)
     code, out, _ = run_demo("--no-graphs")
     assert code == 1
     rows = table(out)
@@ -225,7 +225,7 @@ def test_tensor_level_disagreeing_with_the_scalar_graph_fails_the_run(monkeypatc
     import dataclasses
 
     import viz.demo as demo
-    right = demo.en4553
+    right = demo.check_pool_lrelu_net
 
     def off_by_one_at_x00(*a, **k):
         r = right(*a, **k)
@@ -233,7 +233,7 @@ def test_tensor_level_disagreeing_with_the_scalar_graph_fails_the_run(monkeypatc
         dX[0, 0] += 1.0
         return dataclasses.replace(r, dL_dX=dX)
 
-    monkeypatch.setattr(demo, "en4553", off_by_one_at_x00)
+    monkeypatch.setattr(demo, "check_pool_lrelu_net", off_by_one_at_x00)
     code, out, _ = run_demo("--no-graphs")
     assert code == 1
     assert all(r[4] == "PASS" for r in table(out).values())  # every gradient row still agrees three ways

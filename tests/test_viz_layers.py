@@ -226,7 +226,7 @@ def test_step_captions_speak_the_chain_rule_with_user_labels():
     L = c + 1.0
     L.label = "L"
     titles = backward_steps(L).titles
-    assert titles[0] == "seed: ∂L/∂L = 1.0000"
+    assert titles[0] == "start: ∂L/∂L = 1.0000"
     # c has no label: it is named by its expression, never by an internal name such as n3
     assert titles[1] == "step 1/2: ∂L/∂(a·b) += ∂L/∂L · 1 = 1.0000 · 1.0000 = 1.0000"
     assert titles[2] == ("step 2/2: ∂L/∂a += ∂L/∂(a·b) · b = 1.0000 · -3.0000 = -3.0000; "

@@ -45,7 +45,7 @@ def test_one_frame_per_operation_in_backward_order_and_the_starting_gradient_fir
     out, v = diamond(backward=False)
     steps = backward_steps(out)
     assert len(steps) == 4 + 1  # x·x, h + 1, h·4, p·q, and the starting gradient ∂out/∂out
-    assert steps.titles[0] == "seed: ∂out/∂out = 1.0000"
+    assert steps.titles[0] == "start: ∂out/∂out = 1.0000"
     assert [t.split(": ", 1)[1] for t in steps.titles[1:]] == [
         # x = 3: h = 9, p = 10, q = 36; each caption is one chain-rule step, worked by hand
         "∂out/∂p += ∂out/∂out · q = 1.0000 · 36.0000 = 36.0000; ∂out/∂q += ∂out/∂out · p = 1.0000 · 10.0000 = "

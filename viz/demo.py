@@ -10,10 +10,10 @@ The homework's maxpool → LeakyReLU → dense network (EN4553 A2 Q1's figure), 
     ∂L/∂U = ∂L/∂V ⊙ LRelu'(U)   (1 where U > 0, 0.1 where U ≤ 0)
     ∂L/∂X = ∂L/∂U routed to each window's maximum (``--tie`` says what a tie does; the index recipe makes none)
 
-It is built with Tensor code inside :class:`microgradnet.scalar_level` (``check.toy.en4553_graph``: one ``Value``
+It is built with Tensor code inside :class:`microgradnet.scalar_level` (``check.pool_lrelu_net_graph``: one ``Value``
 per scalar operation) with the loss node on top, so ``L.backward()`` starts from the loss; the target ``t``
 defaults to ``y − 2`` so that ``∂L/∂y = 2.0``, the value Q1(c) gives. Each gradient is computed three ways:
-autodiff (the engine), the closed form (``closed_form.toy_network``, plain numpy) and float64 central finite
+autodiff (the engine), the closed form (``closed_form.pool_lrelu_net``, plain numpy) and float64 central finite
 differences of L (``gradcheck.central_diff``) through ``closed_form``'s numpy forward functions, so that column
 never touches the engine. Q1(d) (PRelu, ``∂L/∂α = Σ_{u<0} ∂L/∂v · u`` with the homework's ∂L/∂V) likewise.
 
@@ -33,9 +33,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from microgradnet import Value, closed_form, scope, tape
-from microgradnet.check.toy import SEED_DL_DV_PRELU as Q1D_DL_DV  # the homework's ∂L/∂V for Q1(d)
-from microgradnet.check.toy import en4553, en4553_graph, en4553_prelu
-from microgradnet.closed_form import EN4553_W
+from microgradnet.check import check_pool_lrelu_net, check_pool_lrelu_net_prelu, pool_lrelu_net_graph
+from microgradnet.check.pool_lrelu_network import HANDOUT_DL_DV_PRELU as Q1D_DL_DV  # ∂L/∂V for Q1(d)
+from microgradnet.closed_form import POOL_LRELU_NET_W
 from microgradnet.gradcheck import central_diff
 
 from .demo_pictures import picture_lines, write_pictures
@@ -80,7 +80,7 @@ class Network:
     index: str
     X: np.ndarray
     t: float
-    graph: object  # check.toy.EN4553Graph
+    graph: object  # check.PoolLReLUNetGraph
     L: Value
     tie: str
     slope: float = SLOPE
@@ -102,15 +102,15 @@ class Network:
 
 
 def build_network(index: str, target: float | None, tie: str) -> Network:
-    """X from ``index`` (``closed_form.index_to_X``), the network at scalar level (``check.toy.en4553_graph``)
+    """X from ``index`` (``closed_form.index_to_X``), the network at scalar level (``check.pool_lrelu_net_graph``)
     with ``L = ½ (y − t)²`` built from Values on top of y, and ``L.backward()``. ``target`` None: t = y − 2."""
     X = closed_form.index_to_X(index)
     if target is None:
-        y_closed = closed_form.toy_network(X, slope=SLOPE, tie=tie).y
+        y_closed = closed_form.pool_lrelu_net(X, slope=SLOPE, tie=tie).y
         t = y_closed - Q1C_DL_DY
     else:
         t = float(target)
-    g = en4553_graph(X, slope=SLOPE, tie=tie, backward=False)
+    g = pool_lrelu_net_graph(X, slope=SLOPE, tie=tie, backward=False)
     for prod in g.root._prev:  # y = Σ (V[i,j]·w[k]): name the products after their factors
         a, b = prod._prev
         prod.label = f"{a.label}·{b.label}"
@@ -156,7 +156,7 @@ class Numbers:
     rows: list  # every ∂L/∂y, V, U, X, w entry, then Q1(d)'s ∂L/∂α
     forward_err: float
     tensor_level_err: float
-    prelu: object  # check.toy.EN4553PReLU
+    prelu: object  # check.PoolLReLUNetPReLUCheck
 
     @property
     def consistent(self) -> bool:
@@ -171,14 +171,14 @@ class Numbers:
 def compute(net: Network) -> Numbers:
     """Closed form and finite differences for every gradient the graph holds."""
     X, t, tie = net.X, net.t, net.tie
-    w = np.array(EN4553_W)
-    y_closed = closed_form.toy_network(X, slope=SLOPE, tie=tie).y
+    w = np.array(POOL_LRELU_NET_W)
+    y_closed = closed_form.pool_lrelu_net(X, slope=SLOPE, tie=tie).y
     dL_dy = y_closed - t  # ∂/∂y of ½(y − t)²
-    cf = closed_form.toy_network(X, dL_dy=dL_dy, slope=SLOPE, tie=tie)
+    cf = closed_form.pool_lrelu_net(X, dL_dy=dL_dy, slope=SLOPE, tie=tie)
     dL_dw = dL_dy * cf.V.reshape(-1)  # y = Σ v_i w_i  ⇒  ∂L/∂w_i = ∂L/∂y · v_i
 
     def loss(y):
-        return closed_form.toy_loss(y, t)
+        return closed_form.pool_lrelu_net_loss(y, t)
 
     def numeric(f, x):  # float64 central differences of a numpy function: the engine is never called
         return central_diff(f, x, eps=FD_EPS)
@@ -187,8 +187,8 @@ def compute(net: Network) -> Numbers:
         "y": numeric(lambda y: loss(float(y)), np.float64(cf.y)),
         "V": numeric(lambda V: loss(V.reshape(-1) @ w), cf.V),
         "U": numeric(lambda U: loss(closed_form.leaky_relu(U, slope=SLOPE).reshape(-1) @ w), cf.U),
-        "X": numeric(lambda x: loss(closed_form.toy_network(x, slope=SLOPE, tie=tie).y), X),
-        "w": numeric(lambda ww: loss(closed_form.toy_network(X, w=ww, slope=SLOPE, tie=tie).y), w),
+        "X": numeric(lambda x: loss(closed_form.pool_lrelu_net(x, slope=SLOPE, tie=tie).y), X),
+        "w": numeric(lambda ww: loss(closed_form.pool_lrelu_net(X, w=ww, slope=SLOPE, tie=tie).y), w),
     }
     closed = {"y": np.float64(dL_dy), "V": cf.dL_dV, "U": cf.dL_dU, "X": cf.dL_dX, "w": dL_dw}
     auto = {"y": np.float64(net.y.grad), "V": net.grad("V", (2, 2)), "U": net.grad("U", (2, 2)),
@@ -201,12 +201,12 @@ def compute(net: Network) -> Numbers:
             rows.append(Row(name, float(np.asarray(a)[idx]), float(np.asarray(c)[idx]), float(np.asarray(n)[idx])))
 
     fwd = [(net.data("U", (2, 2)), cf.U), (net.data("V", (2, 2)), cf.V), (net.y.data, cf.y),
-           (net.L.data, closed_form.toy_loss(cf.y, t))]
+           (net.L.data, closed_form.pool_lrelu_net_loss(cf.y, t))]
     forward_err = max(float(np.max(np.abs(np.asarray(a) - np.asarray(b)))) for a, b in fwd)
-    tl = en4553(X, dL_dy=float(net.y.grad), slope=SLOPE, tie=tie)  # the same network at tensor level
+    tl = check_pool_lrelu_net(X, dL_dy=float(net.y.grad), slope=SLOPE, tie=tie)  # the same network at tensor level
     tensor_level_err = max(float(np.max(np.abs(getattr(tl, f"dL_d{q}") - auto[q]))) for q in "XwUV")
 
-    pr = en4553_prelu(U=cf.U, dL_dV=Q1D_DL_DV)
+    pr = check_pool_lrelu_net_prelu(U=cf.U, dL_dV=Q1D_DL_DV)
     g_prelu = np.array(Q1D_DL_DV)
     prelu_fd = float(numeric(lambda a: float(np.sum(g_prelu * closed_form.prelu(cf.U, float(a)))),
                              np.float64(pr.alpha)))
@@ -272,7 +272,7 @@ def run(args) -> int:
 
     p(header(style, "Autodiff vs closed form vs finite differences"))
     p(f"  {'autodiff':<13} the engine's .grad on the scalar graph (L.backward())")
-    p(f"  {'closed form':<13} closed_form.toy_network: numpy, the homework's rules")
+    p(f"  {'closed form':<13} closed_form.pool_lrelu_net: numpy, the homework's rules")
     p(f"  {'finite diff':<13} central differences of L, ε = {FD_EPS:g}, float64, through numpy forward functions only")
     p(f"  {'PASS':<13} |autodiff − closed| ≤ {CF_TOL:g}·max(1, |closed|) and |autodiff − fd| ≤ {FD_ATOL:g} + "
       f"{FD_RTOL:g}·|fd|")
@@ -284,8 +284,8 @@ def run(args) -> int:
     p(para(f"∂L/∂α: Q1(d), PRelu at α₀ = {pr.alpha:g}: Σ_{{u<0}} ∂L/∂v·u with U from above and the homework's "
            f"∂L/∂V = {np.array(Q1D_DL_DV).tolist()}."))
     p(para(f"Forward values U, V, y, L, engine vs closed form: max abs diff {nums.forward_err:.1e}. Gradients of "
-           f"the same network at tensor level (check.toy.en4553, Tensor.backward) vs the scalar graph: max abs "
-           f"diff {nums.tensor_level_err:.1e}. {style.verdict(nums.consistent)}"))
+           f"the same network at tensor level (check.check_pool_lrelu_net, Tensor.backward) vs the scalar graph: "
+           f"max abs diff {nums.tensor_level_err:.1e}. {style.verdict(nums.consistent)}"))
     n_rows, n_bad = len(nums.rows), sum(not r.ok for r in nums.rows)
     p("")
     if nums.passed:

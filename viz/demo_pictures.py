@@ -109,9 +109,9 @@ def write_pictures(net, nums, out: str, fmt: str) -> Pictures:
          draw_dot(net.L, edge_labels="contrib", hide_constants=True,
                   title=caption + "; on each edge: upstream grad × local derivative (a node's grad is the sum "
                                   "over its outgoing edges)")),
-        ("toy_check", "rule-check overlay: closed_form.toy_network vs autodiff on every X, U, V, w, y",
+        ("toy_check", "rule-check overlay: closed_form.pool_lrelu_net vs autodiff on every X, U, V, w, y",
          draw_dot(net.L, hide_constants=True, expected=right,
-                  title=caption + "; rule check: closed_form.toy_network vs autodiff")),
+                  title=caption + "; rule check: closed_form.pool_lrelu_net vs autodiff")),
         ("toy_check_wrong", f"the overlay against a wrong worksheet: LRelu's slope forgotten "
                             f"(closed_form.mistakes: {mistake.description})",
          draw_dot(net.L, hide_constants=True, expected=wrong,

@@ -164,8 +164,8 @@ class Steps:
         nm = _names(b.tape, b.names)
         root = next(iter(self.states))
         L = _d(nm[root])
-        titles = ["seed: " + ", ".join(f"∂{L}/∂{_d(nm[i])} = {self._fmt(by_id[i], g)}"
-                                       for i, g in list(self.states.items())[:3])
+        titles = ["start: " + ", ".join(f"∂{L}/∂{_d(nm[i])} = {self._fmt(by_id[i], g)}"
+                                        for i, g in list(self.states.items())[:3])
                   + (" …" if len(self.states) > 3 else "")]
         total = len(self.events)
         grads = dict(self.states)

@@ -29,14 +29,11 @@ from __future__ import annotations
 import numpy as np
 
 from .. import functional as F
+from ..args import as_pair
 from ..closed_form.registry import RuleTable
 from ..tensor import Tensor
 
 __all__ = ["COMPOSITIONS"]
-
-
-def _pair(v) -> tuple[int, int]:
-    return (int(v), int(v)) if np.ndim(v) == 0 else (int(v[0]), int(v[1]))
 
 
 # ----------------------------------------------------------------------------------------------------- dense
@@ -83,7 +80,7 @@ def true_conv_same(x: Tensor, w: Tensor, *, w_origin=None) -> Tensor:
     the flipped kernel ``w[::-1, ::-1]``.
     """
     kh, kw = w.shape
-    oh, ow = (kh // 2, kw // 2) if w_origin is None else _pair(w_origin)
+    oh, ow = (kh // 2, kw // 2) if w_origin is None else as_pair(w_origin)
     if not (0 <= oh < kh and 0 <= ow < kw):
         raise ValueError(f"true_conv_same (autodiff): w_origin {(oh, ow)} must lie inside the {kh}×{kw} kernel")
     H, W = x.shape

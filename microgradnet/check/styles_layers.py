@@ -13,6 +13,7 @@ import inspect
 
 import numpy as np
 
+from ..args import as_pair
 from ..closed_form import CLOSED_FORMS
 from .styles import (
     ACCEPTED,
@@ -32,10 +33,6 @@ __all__ = ["detect", "cs231n", "layer_class", "CS231N_RULES", "CLASS_RULES"]
 
 CS231N_RULES = ("conv2d", "max_pool2d", "batch_norm", "relu", "tanh", "sigmoid", "linear", "linear_rows")
 CLASS_RULES = ("conv2d", "conv2d_chw", "max_pool2d", "linear", "relu", "tanh", "sigmoid")
-
-
-def _pair(v) -> tuple[int, int]:
-    return (int(v), int(v)) if np.ndim(v) == 0 else (int(v[0]), int(v[1]))
 
 
 def _method(cls, *names):
@@ -75,10 +72,10 @@ def detect(obj, forward=None) -> str:
 def _cs231n_forward_args(name, inputs, kw):
     if name == "conv2d":
         x, w, b = inputs
-        return (x, w, b, {"stride": _pair(kw.get("stride", 1))[0], "pad": _pair(kw.get("padding", 0))[0]})
+        return (x, w, b, {"stride": as_pair(kw.get("stride", 1))[0], "pad": as_pair(kw.get("padding", 0))[0]})
     if name == "max_pool2d":
-        k = _pair(kw["kernel_size"])
-        s = _pair(kw.get("stride") if kw.get("stride") is not None else k)
+        k = as_pair(kw["kernel_size"])
+        s = as_pair(kw.get("stride") if kw.get("stride") is not None else k)
         return (inputs[0], {"pool_height": k[0], "pool_width": k[1], "stride": s[0]})
     if name == "batch_norm":
         return (*inputs, {"mode": "train", "eps": kw.get("eps", 1e-5), "momentum": 0.9})
@@ -90,16 +87,16 @@ def _cs231n_skip(name):
         p = case.params
         if name == "conv2d":  # a core parameter first, so that --strict sees it
             for k in ("stride", "padding"):
-                a, b = _pair(p.get(k, 0))
+                a, b = as_pair(p.get(k, 0))
                 if a != b:
                     return (k, f"cs231n's conv_param has one {'pad' if k == 'padding' else k} for both directions")
-            if _pair(p.get("dilation", 1)) != (1, 1):
+            if as_pair(p.get("dilation", 1)) != (1, 1):
                 return ("dilation", "cs231n's conv_param has no dilation")
         if name == "max_pool2d":
-            if _pair(p.get("padding", 0)) != (0, 0):
+            if as_pair(p.get("padding", 0)) != (0, 0):
                 return ("padding", "cs231n's pool_param has no padding")
             s = p.get("stride") if p.get("stride") is not None else p["kernel_size"]
-            if _pair(s)[0] != _pair(s)[1]:
+            if as_pair(s)[0] != as_pair(s)[1]:
                 return ("stride", "cs231n's pool_param has one stride for both directions")
         if name == "linear" and np.ndim(case.inputs[2]) == 2 and np.shape(case.inputs[2])[1] != 1:
             return ("b", "cs231n's affine has one bias per output")
@@ -190,12 +187,12 @@ def _candidates(cls, name, inputs, kw) -> dict:
     init = _signature(cls)
     names = set(init.parameters) if init is not None else set()
     if name in ("conv2d", "conv2d_chw"):
-        return _CANDIDATES["conv"](np.asarray(inputs[1]), _pair(kw.get("stride", 1)), _pair(kw.get("padding", 0)),
+        return _CANDIDATES["conv"](np.asarray(inputs[1]), as_pair(kw.get("stride", 1)), as_pair(kw.get("padding", 0)),
                                    bool(names & set(_CHANNEL_ARGS)))
     if name == "max_pool2d":
-        k = _pair(kw["kernel_size"])
-        s = _pair(kw.get("stride") if kw.get("stride") is not None else k)
-        return _CANDIDATES["pool"](k, s, _pair(kw.get("padding", 0)))
+        k = as_pair(kw["kernel_size"])
+        s = as_pair(kw.get("stride") if kw.get("stride") is not None else k)
+        return _CANDIDATES["pool"](k, s, as_pair(kw.get("padding", 0)))
     if name == "linear":
         return _CANDIDATES["linear"](np.asarray(inputs[1]))
     return {}
@@ -268,7 +265,7 @@ def _param_grads(obj, name):
 
 def _class_skip(name, style):
     def skip(case):
-        if name == "conv2d" and _pair(case.params.get("dilation", 1)) != (1, 1):
+        if name == "conv2d" and as_pair(case.params.get("dilation", 1)) != (1, 1):
             return ("dilation", "the layer class takes no dilation")
         if name == "linear" and np.ndim(case.inputs[0]) == 2 and np.shape(case.inputs[0])[1] != 1:
             return ("x", "a layer's forward takes one column x (L, 1), not a batch of columns")

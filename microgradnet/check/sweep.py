@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..args import as_pair
 from ..closed_form import CLOSED_FORMS, canonical_rule, dropout_mask, index_to_X
 from ..closed_form.registry import RuleTable
 
@@ -422,16 +423,12 @@ SWEEPS: RuleTable = RuleTable({
 
 
 # ----------------------------------------------------------------------------------------------------- kinks/ties
-def _pair(v) -> tuple[int, int]:
-    return (int(v), int(v)) if np.ndim(v) == 0 else (int(v[0]), int(v[1]))
-
-
 def _pool_ties(inputs, params) -> str | None:
     x = np.asarray(inputs[0], dtype=np.float64)
     xb = x[None] if x.ndim == 3 else x
-    k = _pair(params["kernel_size"])
-    s = k if params.get("stride") is None else _pair(params["stride"])
-    p = _pair(params.get("padding", 0))
+    k = as_pair(params["kernel_size"])
+    s = k if params.get("stride") is None else as_pair(params["stride"])
+    p = as_pair(params.get("padding", 0))
     xp = np.pad(xb, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])), constant_values=-np.inf)
     win = np.lib.stride_tricks.sliding_window_view(xp, k, axis=(2, 3))[:, :, ::s[0], ::s[1]]
     flat = np.sort(win.reshape(win.shape[:4] + (-1,)), axis=-1)

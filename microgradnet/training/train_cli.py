@@ -69,7 +69,7 @@ def _hidden(text):
     return sizes[0] if len(sizes) == 1 else sizes
 
 
-def _pair(text):
+def _two_ints(text):
     try:
         c = [int(t) for t in text.split(",")]
     except ValueError:
@@ -130,7 +130,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dropout", type=_non_negative_float, default=0.0, help="drop probability (default 0)")
     p.add_argument("--batch-norm", action=argparse.BooleanOptionalAction, default=None,
                    help="batch normalisation (mlp, twolayer, cnn, vgg11)")
-    p.add_argument("--channels", type=_pair, default=None, help="cnn: channels of the two conv layers, e.g. 16,32")
+    p.add_argument("--channels", type=_two_ints, default=None, help="cnn: channels of the two conv layers, e.g. 16,32")
     p.add_argument("--kernel-size", type=_positive_int, default=None, help="cnn: filter size (odd, default 5)")
     p.add_argument("--width", type=float, default=None, help="vgg11: channel multiplier (default 1.0)")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32",

@@ -10,8 +10,8 @@ in a max, an |x| at 0, a clip bound), where the two are not expected to agree.
 A non-scalar ``f`` is checked through L = Σ f(x) ⊙ r with a fixed random r, which tests the whole Jacobian
 product at once.
 
-:func:`central_diff` is the same difference quotient for a plain numpy function ``f(x) -> float`` (no engine
-involved), entry by entry on a float64 copy of ``x``: what the closed-form tests and ``microgradnet demo``'s
+The same difference quotient for a plain numpy function ``f(x) -> float`` (no engine involved) is
+:func:`microgradnet.closed_form.central_diff`: what the closed-form tests and ``microgradnet demo``'s
 finite-difference column use.
 """
 
@@ -22,13 +22,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .autograd import grad as _grad
-from .closed_form._fd import central_diff
 from .engine import toposort
 from .modes import no_grad
 from .tensor import Tensor
 from .value import Value
 
-__all__ = ["GradcheckError", "GradcheckReport", "InputReport", "central_diff", "gradcheck"]
+__all__ = ["GradcheckError", "GradcheckReport", "InputReport", "gradcheck"]
 
 
 class GradcheckError(AssertionError):

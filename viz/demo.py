@@ -14,7 +14,7 @@ It is built with Tensor code inside :class:`microgradnet.scalar_level` (``check.
 per scalar operation) with the loss node on top, so ``L.backward()`` starts from the loss; the target ``t``
 defaults to ``y − 2`` so that ``∂L/∂y = 2.0``, the value Q1(c) gives. Each gradient is computed three ways:
 autodiff (the engine), the closed form (``closed_form.pool_lrelu_net``, plain numpy) and float64 central finite
-differences of L (``gradcheck.central_diff``) through ``closed_form``'s numpy forward functions, so that column
+differences of L (``closed_form.central_diff``) through ``closed_form``'s numpy forward functions, so that column
 never touches the engine. Q1(d) (PRelu, ``∂L/∂α = Σ_{u<0} ∂L/∂v · u`` with the homework's ∂L/∂V) likewise.
 
 Pictures (``--out``, default ``demo-out``): :mod:`viz.demo_pictures`; text layout: :mod:`viz.text`. With no
@@ -35,8 +35,7 @@ import numpy as np
 from microgradnet import Value, closed_form, scope, tape
 from microgradnet.check import check_pool_lrelu_net, check_pool_lrelu_net_prelu, pool_lrelu_net_graph
 from microgradnet.check.pool_lrelu_network import HANDOUT_DL_DV_PRELU as Q1D_DL_DV  # ∂L/∂V for Q1(d)
-from microgradnet.closed_form import POOL_LRELU_NET_W
-from microgradnet.gradcheck import central_diff
+from microgradnet.closed_form import POOL_LRELU_NET_W, central_diff
 
 from .demo_pictures import picture_lines, write_pictures
 from .text import Style, comparison_table, format_tape, header, num, para, side_by_side

@@ -28,6 +28,7 @@ from . import conv_fullfilt as _conv_fullfilt
 from . import dense as _dense
 from . import norm as _norm
 from . import toy as _toy
+from ._fd import central_diff, numeric_grads  # float64 finite differences, no engine
 from .activations import (  # noqa: F401
     KINKS,
     PReLUGrads,
@@ -169,6 +170,7 @@ COURSE_NAMES = {**_dense.COURSE_NAMES, **_conv.COURSE_NAMES, **_conv_flip.COURSE
 globals().update({old: globals()[new] for old, new in COURSE_NAMES.items()})
 
 __all__ = [
+    "central_diff", "numeric_grads",
     "LinearGrads",
     "LinearNoBiasGrads",
     "linear_columns",

@@ -83,11 +83,7 @@ def test_reshape_is_a_view_when_it_can_be_and_a_copy_when_it_must(rng, axes):
     x = base.transpose(axes)
     flat = kernels.reshape(x, (-1,))
     np.testing.assert_array_equal(flat, np.reshape(x, (-1,)))
-    try:
-        np.reshape(x, (-1,), copy=False)
-        is_view = True
-    except ValueError:
-        is_view = False
+    is_view = np.shares_memory(np.reshape(x, (-1,)), base)  # numpy returns a view whenever one exists
     assert np.shares_memory(flat, base) == is_view
     split = kernels.reshape(x, x.shape[:2] + (-1,))  # the last two axes merged: a view when they are in order
     np.testing.assert_array_equal(split, np.reshape(x, x.shape[:2] + (-1,)))
